@@ -28,3 +28,13 @@ class CaptureError(LenetVizError):
 
 class RenderError(LenetVizError):
     """A figure or diagram that cannot be produced (e.g. Graphviz missing)."""
+
+
+def mxnet_message(e: BaseException) -> str:
+    """The one informative line of an MXNet error (they carry C++ stack traces)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if "Check failed" in ln or ln.startswith(("MXNetError:", "ValueError", "AssertionError")):
+            return ln[:300]
+    useful = [ln for ln in lines if not ln.startswith(("Traceback", "File ", "[bt]", "Stack trace"))]
+    return (useful[-1] if useful else type(e).__name__)[:300]

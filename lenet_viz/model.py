@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import ModelError
+from .errors import ModelError, mxnet_message
 
 SHIPPED = ("lenet5", "modern", "mlp")
 CARD_VERSION = 1
@@ -281,6 +281,6 @@ def load_model(name_or_path: str | os.PathLike = "lenet5") -> Model:
     try:
         net.load_parameters(str(params), ctx=mx.cpu())
     except Exception as e:  # MXNet raises AssertionError/ValueError/MXNetError with C++ traces
-        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-        raise ModelError(f"weights {params} do not fit variant {card['variant']!r}: {first}") from None
+        raise ModelError(f"weights {params} do not fit variant {card['variant']!r}: "
+                         f"{mxnet_message(e)}") from None
     return Model(net=net, variant=card["variant"], card=card, source=label)

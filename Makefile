@@ -1,0 +1,21 @@
+# The README's two commands: `make gallery` (build and open the way to the gallery) and `make test`.
+.PHONY: gallery test bench setup lint clean
+
+gallery:
+	@scripts/setup.sh
+	.venv/bin/lenet-viz gallery
+
+test:
+	@scripts/setup.sh --test
+	.venv/bin/ruff check lenet_viz tests benchmarks
+	.venv/bin/python -m pytest -q -ra
+
+bench:
+	@scripts/setup.sh
+	.venv/bin/python benchmarks/run_all.py
+
+setup:
+	@scripts/setup.sh --test
+
+clean:
+	rm -rf gallery/*.html gallery/assets activations test-artifacts .pytest_cache

@@ -1,0 +1,59 @@
+"""Shared fixtures: Agg backend, small seeded nets, the --update-golden option."""
+
+import os
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test-artifacts")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite golden files (tests/golden/) from the current output")
+
+
+@pytest.fixture
+def update_golden(request):
+    return request.config.getoption("--update-golden")
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    """Folder for files a person may want to look at after the run (git-ignored)."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def seeded_net():
+    """A tiny seeded LeNet-5 (random Xavier weights), built once per session."""
+    from lenet_viz._mx import seed_all
+    from lenet_viz.model import Model, build_net
+
+    seed_all(0)
+    return Model(net=build_net("lenet5"), variant="lenet5", source="seeded-lenet5")
+
+
+@pytest.fixture(scope="session")
+def seeded_modern():
+    from lenet_viz._mx import seed_all
+    from lenet_viz.model import Model, build_net
+
+    seed_all(0)
+    return Model(net=build_net("modern"), variant="modern", source="seeded-modern")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """Ten held-out MNIST digits, one per class, (10,1,28,28) float32."""
+    import numpy as np
+
+    from lenet_viz.data import mnist5k
+
+    d = mnist5k()
+    idx = [int(np.flatnonzero(d.test.y == c)[0]) for c in range(10)]
+    return d.test.x[idx], d.test.y[idx]
