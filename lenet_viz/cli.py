@@ -34,6 +34,14 @@ class _Group(click.Group):
             raise click.ClickException(f"{where}{e.strerror or e}") from None
         except MemoryError:
             raise click.ClickException("out of memory; try a smaller --batch-size") from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            if os.environ.get("LENET_VIZ_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"internal error {type(e).__name__}: {e} — this is a bug in lenet-viz; rerun with "
+                f"LENET_VIZ_DEBUG=1 to see the traceback") from None
 
 
 class Progress:
@@ -244,3 +252,254 @@ def shapes(model_name: str, as_json: bool) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="lenet-viz")
+
+
+def _load_images(paths: tuple, out: Progress | None = None) -> tuple[list, list]:
+    """Preprocess each image; report failures on stderr and carry on with the rest."""
+    from .images import load_digit_info
+
+    ok, failed = [], []
+    for path in paths:
+        try:
+            info = load_digit_info(path)
+        except LenetVizError as e:
+            failed.append(path)
+            click.echo(f"Error: {e}", err=True)
+            continue
+        for note in info.notes:
+            click.echo(f"note: {path}: {note}", err=True)
+        ok.append((path, info))
+    return ok, failed
+
+
+def _fail_if(failed: list, total: int) -> None:
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {total} image(s) failed: {', '.join(failed)}")
+
+
+@cli.command()
+@_model_option
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="file to write (default: <model>-diagram.<format>)")
+@click.option("--format", "fmt", default=None, type=click.Choice(["svg", "png", "pdf", "dot"]),
+              help="output format (default: from the file suffix, else svg)")
+@click.option("--layout", default="LR", show_default=True, type=click.Choice(["LR", "TB"]),
+              help="LR: data-flow view; TB: the vertical textbook schematic")
+def diagram(model_name: str, output: str | None, fmt: str | None, layout: str) -> None:
+    """Draw the architecture as the encoder pyramid (Graphviz).
+
+    \b
+    Example:
+      lenet-viz diagram -o lenet5.svg
+      lenet-viz diagram --model modern --layout TB --format png
+    """
+    import numpy as np
+
+    from .capture import trace
+    from .model import load_model
+    from .render.diagram import diagram as draw
+    from .render.diagram import save_diagram
+
+    if fmt is None:
+        suffix = os.path.splitext(output or "")[1].lstrip(".").lower()
+        fmt = suffix if suffix in ("svg", "png", "pdf", "dot") else "svg"
+    if output is None:
+        output = f"{os.path.basename(str(model_name)).removesuffix('.params')}-diagram.{fmt}"
+    if os.path.isdir(output):
+        raise LenetVizError(f"output {output} is a folder; give a file name such as {output}/diagram.{fmt}")
+    model = load_model(model_name)
+    d = draw(trace(model, np.zeros((1, 1, 28, 28), np.float32)), layout)
+    path = save_diagram(d, output, fmt)
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path())
+@_model_option
+@click.option("-o", "--output", default="activations", show_default=True, type=click.Path(file_okay=False),
+              help="folder; each image gets OUTPUT/<name>/index.html")
+@click.option("--export", default=None, type=click.Path(dir_okay=False),
+              help="also write the trace as .npz (one image: this file; several: <name>.npz beside it)")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON list, one object per image")
+@_quiet_option
+def activations(images: tuple, model_name: str, output: str, export: str | None, as_json: bool,
+                quiet: bool) -> None:
+    """Show every layer's activations for each IMAGE as a page of figures.
+
+    \b
+    Example:
+      lenet-viz activations examples/digit.png
+      lenet-viz activations a.png b.png -o out --export trace.npz --json
+    """
+    from pathlib import Path
+
+    from .capture import trace
+    from .data import DIGIT_CLASSES
+    from .model import load_model
+    from .site import Digit, check_output, slug, write_activations
+    from .stats import layer_stats
+
+    out = Path(output)
+    if out.exists() and not out.is_dir():
+        raise LenetVizError(f"output {out} is a file; give a folder name (it is created if missing)")
+    if export is not None and os.path.isdir(export):
+        raise LenetVizError(f"--export {export} is a folder; give a file name ending in .npz")
+    model = load_model(model_name)
+    loaded, failed = _load_images(images)
+    if loaded:
+        out.mkdir(parents=True, exist_ok=True)
+    bar = Progress(not quiet)
+    taken: set = set()
+    results = []
+    for n, (path, info) in enumerate(loaded, 1):
+        name = slug(path, taken)
+        try:
+            check_output(out / name)
+            t = trace(model, info.array)
+            digit = Digit(name, os.path.basename(path), info.array[0], info.raw, None, info.notes)
+            digit.label = int(t.probabilities[0].argmax())
+            digit.confidence = float(t.probabilities[0, digit.label])
+            page = write_activations(model, t, digit, out / name, DIGIT_CLASSES)
+            if export:
+                target = export if len(images) == 1 else str(Path(export).with_name(f"{name}.npz"))
+                _save_npz(t, target)
+        except LenetVizError as e:
+            failed.append(path)
+            click.echo(f"Error: {path}: {e}", err=True)
+            continue
+        bar.bar("activations", n, len(loaded), path)
+        sat = {s.name: s for s in layer_stats(t)}
+        results.append({
+            "file": path, "label": digit.label,
+            "probabilities": [round(float(p), 6) for p in t.probabilities[0]],
+            "page": str(page),
+            "layers": [{"name": r.name, "kind": r.kind, "output_shape": list(r.output_shape[1:]),
+                        "mean": round(float(r.output.mean()), 6),
+                        "saturated_fraction": (round(float(sat[r.name].saturated_fraction), 6)
+                                               if r.name in sat and r.activation == "sigmoid" else None),
+                        "dead_fraction": (round(float(sat[r.name].dead_fraction), 6)
+                                          if r.name in sat and r.activation == "relu" else None)}
+                       for r in t],
+        })
+        if not as_json:
+            click.echo(f"{path}: {digit.label} (p={digit.confidence:.3f}) -> {page}")
+    if as_json:
+        _echo_json(results)
+    _fail_if(failed, len(images))
+
+
+def _save_npz(t: Any, target: str) -> None:
+    """Write a trace's npz atomically (no half-written file on failure)."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise LenetVizError(f"--export folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
+    os.close(fd)
+    try:
+        t.to_npz(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@cli.command()
+@_model_option
+@click.option("--dataset", default=None,
+              help="dataset (default: the model's own); its held-out split is used")
+@click.option("-o", "--output", default=None, type=click.Path(file_okay=False),
+              help="folder for saturation.png and stats.json (default: print only)")
+@click.option("--low", default=0.05, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--high", default=0.95, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--json", "as_json", is_flag=True, help="print the statistics as JSON")
+@_quiet_option
+def saturation(model_name: str, dataset: str | None, output: str | None, low: float, high: float,
+               as_json: bool, quiet: bool) -> None:
+    """Dataset-wide saturation (sigmoid) or dead-unit (ReLU) statistics, streamed.
+
+    \b
+    Example:
+      lenet-viz saturation --json
+      lenet-viz saturation --model modern -o sat/
+    """
+    import json as _json
+    from pathlib import Path
+
+    from .data import load_dataset
+    from .model import load_model
+    from .site import publish
+    from .stats import dataset_stats
+
+    if not low < high:
+        raise LenetVizError(f"--low ({low}) must be below --high ({high})")
+    if output is not None and os.path.exists(output) and not os.path.isdir(output):
+        raise LenetVizError(f"output {output} is a file; give a folder name")
+    model = load_model(model_name)
+    data = load_dataset(dataset or model.card.get("dataset", "mnist-5k"))
+    bar = Progress(not quiet)
+    stats = dataset_stats(model, data.test.x, low=low, high=high,
+                          progress=lambda d, t: bar.bar("saturation", d, t),
+                          dataset=f"{data.name} held-out ({len(data.test)})")
+    if output is not None:
+        from .render.figures import save_figure
+        from .render.histograms import saturation_figure
+
+        with publish(Path(output)) as tmp:
+            save_figure(saturation_figure(stats), tmp / "saturation.png")
+            (tmp / "stats.json").write_text(_json.dumps(stats.to_dict(), indent=2) + "\n")
+    if as_json:
+        _echo_json(stats.to_dict())
+    else:
+        click.echo(f"{model.source} on {stats.dataset}: {stats.n_samples} images")
+        click.echo(f"{'layer':<10}{'act':<9}{'saturated':>10}{'mean dsig':>11}{'dead':>8}")
+        for s in stats:
+            click.echo(f"{s.name:<10}{s.activation:<9}{_fmt_pct(s.saturated_fraction):>10}"
+                       f"{_fmt_num(s.mean_dsigmoid):>11}{_fmt_pct(s.dead_fraction):>8}")
+        if output is not None:
+            click.echo(f"wrote {os.path.join(output, 'saturation.png')} and stats.json")
+
+
+def _fmt_pct(v: float) -> str:
+    return "-" if v != v else f"{v * 100:.1f}%"
+
+
+def _fmt_num(v: float) -> str:
+    return "-" if v != v else f"{v:.4f}"
+
+
+@cli.command()
+@click.argument("images", nargs=-1, type=click.Path())
+@_model_option
+@click.option("-o", "--output", default="gallery", show_default=True, type=click.Path(file_okay=False),
+              help="gallery folder (replaced atomically; only folders made by lenet-viz are replaced)")
+@_quiet_option
+def gallery(images: tuple, model_name: str, output: str, quiet: bool) -> None:
+    """Build the static HTML gallery: model card, clickable diagram, a page per digit.
+
+    By default one held-out digit per class; IMAGES add your own. Open OUTPUT/index.html in a
+    browser: it works from disk, offline.
+
+    \b
+    Example:
+      lenet-viz gallery
+      lenet-viz gallery my7.png --model modern -o modern-gallery
+    """
+    from pathlib import Path
+
+    from .data import load_dataset
+    from .model import load_model
+    from .site import Digit, build_gallery, check_output
+
+    out = check_output(Path(output))
+    model = load_model(model_name)
+    data = load_dataset(model.card.get("dataset", "mnist-5k"))
+    loaded, failed = _load_images(images)
+    user = [Digit("", os.path.basename(p), info.array[0], info.raw, None, info.notes) for p, info in loaded]
+    bar = Progress(not quiet)
+    result = build_gallery(out, model, data, user, progress=lambda d, t, label: bar.bar("gallery", d, t))
+    bar.bar("gallery", 1, 1)
+    click.echo(f"gallery: {len(result.digits)} digits, held-out accuracy {result.accuracy:.4f}")
+    click.echo(f"open {result.index.resolve().as_uri()}")
+    _fail_if(failed, len(images))

@@ -11,8 +11,9 @@ Naming rules (stable across runs, never MXNet's global counters):
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ class LayerRecord:
         macs: multiply-accumulates per sample.
         rf: receptive field (pixels of the input, per side) of one output unit.
         rf_jump: distance in input pixels between adjacent output units.
-        config: layer settings: ``channels``, ``kernel``, ``stride``, ``padding``, ``pool`` (avg/max), ``units``.
+        config: layer settings: ``channels``, ``kernel``, ``stride``, ``padding``, ``pool``, ``units``.
     """
 
     name: str
@@ -121,6 +122,18 @@ class Trace:
     @property
     def total_macs(self) -> int:
         return int(sum(r.macs for r in self.layers))
+
+    def select(self, index: int) -> Trace:
+        """The trace of one input of the batch, as a batch of one."""
+        n = self.input.shape[0]
+        if not -n <= index < n:
+            raise IndexError(f"input index {index} out of range for a trace of {n} input(s)")
+        sl = slice(index, index + 1) if index != -1 else slice(-1, None)
+        layers = [LayerRecord(**{**r.__dict__, "output": r.output[sl],
+                                 "pre": None if r.pre is None else r.pre[sl],
+                                 "input_shape": (1, *r.input_shape[1:]),
+                                 "output_shape": (1, *r.output_shape[1:])}) for r in self.layers]
+        return Trace(self.input[sl], layers, self.probabilities[sl], self.model, self.variant)
 
     def arrays(self) -> dict:
         """The npz mapping: ``input``, one key per layer, ``<name>.pre``, ``probabilities``."""

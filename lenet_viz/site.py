@@ -1,0 +1,400 @@
+"""The static gallery: Jinja2 pages (autoescaped) around the renderers' figures, written atomically.
+
+A gallery is built in a temporary folder beside the target and swapped in under a lock, so an
+interrupted or failed run leaves the previous gallery intact and two concurrent runs end with one
+complete gallery. Only folders this tool made (they hold a ``.lenet-viz`` marker) are ever replaced.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .errors import LenetVizError
+
+MARKER = ".lenet-viz"
+_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+Progress = Callable[[int, int, str], Any]
+
+
+# ---------------------------------------------------------------- output folders
+
+def check_output(out: Path) -> Path:
+    """Validate an output folder before any work: its parent exists and is writable, and it is
+    either absent, empty, or a folder this tool made."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LenetVizError(f"output {out} is a file; give a folder name (it is created if missing)")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise LenetVizError(f"output folder's parent {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise LenetVizError(f"cannot write in {parent} (permission denied); choose another --output")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise LenetVizError(f"output folder {out} is not empty and was not made by lenet-viz; refusing "
+                            f"to replace it: choose a new or empty folder")
+    return out
+
+
+@contextmanager
+def publish(out: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out``; on success swap it in for ``out``.
+
+    On any exception the temporary folder is removed and ``out`` is untouched.
+    """
+    out = check_output(Path(out))
+    parent = out.resolve().parent
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=parent))
+    try:
+        os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide the gallery from a web server
+        (tmp / MARKER).write_text("made by lenet-viz; this folder is replaced on the next build\n")
+        yield tmp
+        _swap(tmp, out.resolve())
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap(new: Path, out: Path) -> None:
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "w") as lock:
+        # Two builds into one folder: the second swap waits for the first, so the result is one
+        # complete gallery, never a mix.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        old = None
+        if out.exists():
+            if not (out / MARKER).exists() and any(out.iterdir()):
+                raise LenetVizError(f"output folder {out} changed during the build and is not a "
+                                    f"lenet-viz folder; left it alone")
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.rename(out, old / "x")
+        try:
+            os.rename(new, out)
+        except OSError:
+            if old is not None:
+                os.rename(old / "x", out)  # put the previous one back
+            raise
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.unlink(lock_path)
+    except OSError:
+        pass
+
+
+def slug(name: str, taken: set) -> str:
+    """A safe, unique file stem for a user-supplied name (no path separators, no dots)."""
+    stem = _SLUG.sub("-", Path(name).stem).strip("-_")[:40] or "image"
+    candidate, i = stem, 2
+    while candidate.lower() in taken:
+        candidate, i = f"{stem}-{i}", i + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+# ---------------------------------------------------------------- templates
+
+def _env() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(loader=PackageLoader("lenet_viz", "templates"),
+                       autoescape=select_autoescape(["html"], default=True),
+                       undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _inline_svg(svg: str) -> str:
+    """dot's SVG without the XML prolog and DOCTYPE, fit for inlining in HTML."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+# ---------------------------------------------------------------- one digit
+
+@dataclass
+class Digit:
+    """One input of the gallery."""
+
+    slug: str
+    name: str
+    x: np.ndarray  # (1,28,28)
+    raw: np.ndarray | None = None
+    truth: int | None = None
+    notes: list = field(default_factory=list)
+    label: int = -1
+    confidence: float = 0.0
+
+
+_CAPTIONS = {
+    "conv": "Each tile is one output channel: where in the image this learned 5×5 filter responds.",
+    "pool": "Pooling halves each side: a blurred (average) or strongest (max) copy of the maps before it.",
+    "bn": "BatchNorm rescales each channel with statistics learned in training.",
+    "act": "The activation applied to the maps before it.",
+    "gap": "Global average pooling: one number per channel, the mean of its whole map.",
+    "dense": "Each cell is one unit of the dense layer.",
+}
+
+
+def _fig_entry(path: Path, base: Path, alt: str, caption: str = "") -> dict:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        w, h = im.size
+    return {"src": path.relative_to(base).as_posix(), "alt": alt, "caption": caption,
+            "width": w, "height": h}
+
+
+def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path,
+                 classes: tuple, sink: Callable[[], None] | None = None) -> list:
+    """Save every figure of one input into ``folder``; return the page's sections in net order.
+
+    Args:
+        trace1: a Trace of this one input.
+        digit: what to call it and its raw image.
+        folder: where the PNGs go (created).
+        base: the folder the page lives in (image links are relative to it).
+        classes: class names for the prediction chart.
+        sink: called after each figure is written (progress, fault injection in tests).
+    """
+    from .render.figures import save_figure
+    from .render.histograms import saturation_figure
+    from .render.maps import trace_figures
+    from .stats import layer_stats
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sections: dict[str, dict] = {}
+    records = {r.name: r for r in trace1}
+    for key, fig in trace_figures(trace1, 0, digit.raw).items():
+        name, _, suffix = key.partition(".")
+        path = save_figure(fig, folder / f"{key}.png")
+        if sink:
+            sink()
+        if name == "input":
+            sec = sections.setdefault("input", {"id": "input", "title": "Input",
+                                                 "caption": "Left: your image as given; right: the 28×28 "
+                                                            "MNIST-style digit the network sees.",
+                                                 "figures": []})
+        elif name == "prediction":
+            sec = sections.setdefault("prediction", {"id": "prediction", "title": "Prediction",
+                                                     "caption": "Softmax probabilities of the last layer.",
+                                                     "figures": []})
+        else:
+            rec = records[name]
+            shape = "×".join(map(str, rec.output_shape[1:]))
+            sec = sections.setdefault(name, {
+                "id": name, "title": f"{name} · {rec.describe()} → {shape}",
+                "caption": _CAPTIONS.get(rec.kind, ""), "figures": []})
+        cap = ("pre-activation (before the nonlinearity), diverging scale centred on 0"
+               if suffix == "pre" else "")
+        sec["figures"].append(_fig_entry(path, base, f"{digit.name}: {key}", cap))
+    sat = layer_stats(trace1)
+    if len(sat):
+        path = save_figure(saturation_figure(sat), folder / "saturation.png")
+        if sink:
+            sink()
+        sections["saturation"] = {
+            "id": "saturation", "title": "Saturation for this input",
+            "caption": "How many units of each activation layer sit in the flat tails of the sigmoid "
+                       "(< 0.05 or > 0.95), where gradients vanish — or, for ReLU, are exactly zero.",
+            "figures": [_fig_entry(path, base, f"{digit.name}: saturation")]}
+    return list(sections.values())
+
+
+def _digit_context(d: Digit, classes: tuple) -> dict:
+    return {"name": d.name, "label": d.label, "label_name": classes[d.label] if d.label >= 0 else "?",
+            "confidence": d.confidence, "truth": d.truth,
+            "truth_name": classes[d.truth] if d.truth is not None else None, "notes": d.notes}
+
+
+def _common(model: Any, title: str, root: str, current: str, nav: list) -> dict:
+    return {"title": title, "root": root, "current": current, "nav": nav, "version": __version__,
+            "model_label": model.source}
+
+
+def _thumb(x: np.ndarray, path: Path) -> None:
+    from PIL import Image
+
+    Image.fromarray((np.clip(x[0], 0, 1) * 255).round().astype(np.uint8), "L").save(path)
+
+
+# ---------------------------------------------------------------- activations (one image, one folder)
+
+def write_activations(model: Any, trace1: Any, digit: Digit, out: Path, classes: tuple) -> Path:
+    """Write one input's page (``index.html`` + PNGs) into ``out`` atomically; return the page."""
+    from .render.diagram import diagram
+
+    env = _env()
+    with publish(out) as tmp:
+        sections = render_digit(trace1, digit, tmp, tmp, classes)
+        ids = {s["id"] for s in sections}
+        svg = _inline_svg(diagram(trace1, "LR", links=lambda n: f"#{n}" if n in ids else None).svg())
+        html = env.get_template("digit.html").render(
+            **_common(model, f"{digit.name} through {model.source}", "", "", []),
+            digit=_digit_context(digit, classes), sections=sections, diagram_svg=svg)
+        _write_text(tmp / "index.html", html)
+        (tmp / "style.css").write_bytes(_static("style.css"))
+    return out / "index.html"
+
+
+def _static(name: str) -> bytes:
+    from importlib import resources
+
+    return (resources.files("lenet_viz") / "templates" / name).read_bytes()
+
+
+# ---------------------------------------------------------------- the gallery
+
+@dataclass
+class GalleryResult:
+    index: Path
+    digits: list
+    accuracy: float
+    failed: list
+
+
+NAV = [{"href": "index.html", "title": "Overview"}, {"href": "saturation.html", "title": "Saturation"},
+       {"href": "kernels.html", "title": "Kernels"}]
+
+
+def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progress | None = None,
+                  extra_pages: list | None = None) -> GalleryResult:
+    """Build the gallery into ``out``.
+
+    Args:
+        out: the gallery folder (replaced atomically).
+        model: a loaded :class:`~lenet_viz.model.Model`.
+        data: the model's :class:`~lenet_viz.data.Dataset` (held-out split used for digits and stats).
+        user: :class:`Digit` objects for the user's images (already preprocessed).
+        progress: called as ``progress(done, total, label)``.
+        extra_pages: callables ``page(ctx) -> dict(href, title, blurb)`` that write more pages.
+    Returns:
+        a :class:`GalleryResult`.
+    """
+    from .capture import trace
+    from .render.diagram import diagram
+    from .render.figures import save_figure
+    from .render.histograms import saturation_figure
+    from .render.maps import kernels_figure
+    from .stats import dataset_stats
+    from .train import accuracy, fused
+
+    test = data.test
+    classes = data.classes
+    digits: list[Digit] = []
+    for c in range(len(classes)):
+        hits = np.flatnonzero(test.y == c)
+        if len(hits):
+            i = int(hits[0])
+            digits.append(Digit(f"test-{i:04d}", f"held-out #{i} ({classes[c]})", test.x[i], None, c))
+    taken = {d.slug.lower() for d in digits}
+    for d in user:
+        d.slug = slug(d.slug or d.name, taken)
+        digits.append(d)
+    steps = len(digits) * 22 + 4
+    done = 0
+
+    def tick(label: str = "") -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(min(done, steps), steps, label)
+
+    t = trace(model, np.stack([d.x for d in digits]))
+    for i, d in enumerate(digits):
+        d.label = int(t.probabilities[i].argmax())
+        d.confidence = float(t.probabilities[i, d.label])
+    acc = accuracy(fused(model.net), test.x, test.y)
+    env = _env()
+    nav = NAV + [{"href": p["href"], "title": p["title"]} for p in (extra_pages or [])]
+    with publish(out) as tmp:
+        (tmp / "style.css").write_bytes(_static("style.css"))
+        assets = tmp / "assets"
+        first = f"digit-{digits[0].slug}.html"
+        for i, d in enumerate(digits):
+            page = f"digit-{d.slug}.html"
+            folder = assets / d.slug
+            sections = render_digit(t.select(i), d, folder, tmp, classes, sink=lambda d=d: tick(d.name))
+            _thumb(d.x, folder / "thumb.png")
+            ids = {s["id"] for s in sections}
+            svg = _inline_svg(diagram(t, "LR", links=lambda n, ids=ids: f"#{n}" if n in ids else None).svg())
+            html = env.get_template("digit.html").render(
+                **_common(model, f"Digit {d.name}", "", "", nav),
+                digit=_digit_context(d, classes), sections=sections, diagram_svg=svg)
+            _write_text(tmp / page, html)
+            tick(page)
+        # dataset-wide saturation
+        stats = dataset_stats(model, test.x, dataset=f"{data.name} held-out ({len(test)})")
+        sat_png = save_figure(saturation_figure(stats), assets / "saturation-dataset.png")
+        rows = [[s.name, s.activation, f"{s.n:,}", _pct(s.saturated_fraction), _num(s.mean_dsigmoid),
+                 _pct(s.dead_fraction)] for s in stats]
+        _write_text(tmp / "saturation.html", env.get_template("page.html").render(
+            **_common(model, "Saturation over the held-out digits", "", "saturation.html", nav),
+            lead=f"Activation statistics of every activation layer over all {len(test):,} held-out digits "
+                 f"of {data.name}, streamed batch by batch. A saturated sigmoid unit (output < 0.05 or "
+                 f"> 0.95) passes back almost no gradient: σ'(z) = s(1−s) ≤ 0.0475 there.",
+            table={"head": ["layer", "activation", "units counted", "saturated", "mean σ'(z)", "dead (ReLU)"],
+                   "rows": rows},
+            sections=[{"id": "histograms", "title": "Distributions per layer", "caption": "",
+                       "figures": [_fig_entry(sat_png, tmp, "saturation histograms")]}]))
+        tick("saturation.html")
+        # kernels
+        ksections = []
+        for rec in t:
+            if rec.kind == "conv":
+                p = save_figure(kernels_figure(t, rec.name), assets / f"kernels-{rec.name}.png")
+                ksections.append({"id": rec.name, "title": f"{rec.name} · {rec.describe()}",
+                                  "caption": "weight shape " + "×".join(map(str, rec.params["weight"])),
+                                  "figures": [_fig_entry(p, tmp, f"kernels of {rec.name}")]})
+        _write_text(tmp / "kernels.html", env.get_template("page.html").render(
+            **_common(model, "Learned kernels", "", "kernels.html", nav),
+            lead="The convolution filters the network learned, on a diverging scale centred on 0: "
+                 "red weights excite, blue inhibit.", table=None, sections=ksections))
+        tick("kernels.html")
+        ctx = {"tmp": tmp, "model": model, "data": data, "trace": t, "digits": digits, "env": env,
+               "nav": nav, "common": _common, "tick": tick}
+        extras = [page(ctx) for page in (extra_pages or [])]
+        # index
+        ids_first = _section_ids(tmp / first)
+        svg = _inline_svg(diagram(t, "LR", links=lambda n: f"{first}#{n}" if n in ids_first else None).svg())
+        card = dict(model.card)
+        card.setdefault("description", "")
+        for k in ("dataset_description", "why", "augment_shift_px", "init", "command", "sha256",
+                  "test_accuracy", "optimizer", "lr", "epochs", "batch_size", "seed", "dataset"):
+            card.setdefault(k, None)
+        html = env.get_template("index.html").render(
+            **_common(model, f"LeNet, layer by layer: {model.source}", "", "index.html", nav),
+            card=card, total_params=t.total_params, accuracy=acc, n_test=len(test),
+            diagram_svg=svg, first_digit=digits[0],
+            digits=[{**_digit_context(d, classes), "href": f"digit-{d.slug}.html",
+                     "thumb": f"assets/{d.slug}/thumb.png"} for d in digits],
+            n_user=len(user), extra_pages=extras)
+        _write_text(tmp / "index.html", html)
+        tick("index.html")
+    return GalleryResult(Path(out) / "index.html", digits, acc, [])
+
+
+def _section_ids(page: Path) -> set:
+    return set(re.findall(r'<section id="([^"]+)"', page.read_text(encoding="utf-8")))
+
+
+def _pct(v: float) -> str:
+    return "—" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v * 100:.1f} %"
+
+
+def _num(v: float) -> str:
+    return "—" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.4f}"
