@@ -113,7 +113,7 @@ def cli() -> None:
 @click.option("--augment", default=0, show_default=True, type=click.IntRange(0, 6),
               help="random shifts of up to N pixels during training")
 @click.option("--why", default="", help="a sentence recorded in the model card: why this recipe")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=click.Path(),
               help="writes OUTPUT.params and the model card OUTPUT.json")
 @_quiet_option
 def train(variant: str, dataset: str, epochs: int, optimizer: str, lr: float, batch_size: int, seed: int,
@@ -133,6 +133,8 @@ def train(variant: str, dataset: str, epochs: int, optimizer: str, lr: float, ba
                       batch_size=batch_size, seed=seed, init=init_name, augment=augment)
     cfg.check()
     out_dir = os.path.dirname(os.path.abspath(output))
+    if os.path.isdir(output):
+        raise LenetVizError(f"output {output} is a folder; give a path prefix such as {output}/model")
     if not os.path.isdir(out_dir):
         raise LenetVizError(f"output folder {out_dir} does not exist; create it first")
     data = load_dataset(dataset)
@@ -279,7 +281,7 @@ def _fail_if(failed: list, total: int) -> None:
 
 @cli.command()
 @_model_option
-@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", default=None, type=click.Path(),
               help="file to write (default: <model>-diagram.<format>)")
 @click.option("--format", "fmt", default=None, type=click.Choice(["svg", "png", "pdf", "dot"]),
               help="output format (default: from the file suffix, else svg)")
@@ -316,9 +318,9 @@ def diagram(model_name: str, output: str | None, fmt: str | None, layout: str) -
 @cli.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path())
 @_model_option
-@click.option("-o", "--output", default="activations", show_default=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", default="activations", show_default=True, type=click.Path(),
               help="folder; each image gets OUTPUT/<name>/index.html")
-@click.option("--export", default=None, type=click.Path(dir_okay=False),
+@click.option("--export", default=None, type=click.Path(),
               help="also write the trace as .npz (one image: this file; several: <name>.npz beside it)")
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list, one object per image")
 @_quiet_option
@@ -409,7 +411,7 @@ def _save_npz(t: Any, target: str) -> None:
 @_model_option
 @click.option("--dataset", default=None,
               help="dataset (default: the model's own); its held-out split is used")
-@click.option("-o", "--output", default=None, type=click.Path(file_okay=False),
+@click.option("-o", "--output", default=None, type=click.Path(),
               help="folder for saturation.png and stats.json (default: print only)")
 @click.option("--low", default=0.05, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--high", default=0.95, show_default=True, type=click.FloatRange(0, 1))
@@ -472,7 +474,7 @@ def _fmt_num(v: float) -> str:
 @cli.command()
 @click.argument("images", nargs=-1, type=click.Path())
 @_model_option
-@click.option("-o", "--output", default="gallery", show_default=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", default="gallery", show_default=True, type=click.Path(),
               help="gallery folder (replaced atomically; only folders made by lenet-viz are replaced)")
 @_quiet_option
 def gallery(images: tuple, model_name: str, output: str, quiet: bool) -> None:

@@ -1,0 +1,151 @@
+"""The command line through CliRunner: results, JSON shapes, and every bad input as `Error: …`."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from lenet_viz.cli import cli
+
+DIGIT = str(Path(__file__).parent.parent / "examples" / "digit.png")
+
+
+def run(*args, ok=True):
+    r = CliRunner().invoke(cli, [str(a) for a in args])
+    if ok:
+        assert r.exit_code == 0, r.output + repr(r.exception)
+    return r
+
+
+def bad(*args, code=1):
+    r = CliRunner().invoke(cli, [str(a) for a in args])
+    assert r.exit_code == code, r.output
+    assert "Traceback" not in r.output
+    assert "Error:" in r.output
+    return r.output
+
+
+def test_version_and_help():
+    assert "lenet-viz, version" in run("--version").output
+    out = run("--help").output
+    for cmd in ("gallery", "activations", "diagram", "predict", "shapes", "train", "evaluate", "saturation"):
+        assert cmd in out
+        assert "Example" in run(cmd, "--help").output
+
+
+def test_shapes_json_matches_the_seed():
+    data = json.loads(run("shapes", "--json").stdout)
+    assert [tuple(layer["output_shape"]) for layer in data["layers"]] == [
+        (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (120,), (84,), (10,)]
+    assert data["total_params"] == 61_706
+    assert [layer["name"] for layer in data["layers"]] == ["conv1", "pool1", "conv2", "pool2",
+                                                           "dense1", "dense2", "dense3"]
+    assert data["layers"][4]["param_shapes"]["weight"] == [120, 400]
+    text = run("shapes").output
+    assert "400 x 120 = 48,000 weights" in text and "61,706" in text
+
+
+def test_predict_json_and_text():
+    data = json.loads(run("predict", DIGIT, "--json").stdout)
+    assert data[0]["file"] == DIGIT and len(data[0]["probabilities"]) == 10
+    assert abs(sum(data[0]["probabilities"]) - 1) < 1e-4
+    assert data[0]["label"] == int(np.argmax(data[0]["probabilities"]))
+    assert f"{DIGIT}: {data[0]['label']}" in run("predict", DIGIT).output
+
+
+@pytest.mark.slow
+def test_evaluate_json_remeasures():
+    data = json.loads(run("evaluate", "--json").stdout)
+    assert data["n"] == 1000 and data["accuracy"] >= 0.96
+
+
+def test_predict_bad_images_reports_each_and_goes_on(tmp_path):
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    out = bad("predict", text, DIGIT, tmp_path / "missing.png")
+    assert "notes.png" in out and "missing.png" in out and "2 of 3 image(s) failed" in out
+    assert f"{DIGIT}:" in out  # the good one was still predicted
+
+
+def test_bad_model_path(tmp_path):
+    assert "not found" in bad("predict", DIGIT, "--model", tmp_path / "nope.params")
+    assert "lenet5, modern, mlp" in bad("shapes", "--model", "resnet50")
+
+
+def test_usage_errors_exit_2():
+    out = bad("diagram", "--layout", "XY", code=2)
+    assert "LR" in out and "TB" in out
+    bad("train", "--epochs", "0", "-o", "x", code=2)
+    bad("predict", code=2)
+
+
+def test_diagram_formats(tmp_path):
+    run("diagram", "-o", tmp_path / "d.svg")
+    assert (tmp_path / "d.svg").read_text().lstrip().startswith("<?xml")
+    run("diagram", "--format", "dot", "-o", tmp_path / "d.gv", "--layout", "TB")
+    assert "digraph" in (tmp_path / "d.gv").read_text()
+    run("diagram", "--model", "modern", "-o", tmp_path / "m.png")
+    assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG"
+    assert "is a folder" in bad("diagram", "-o", tmp_path)
+
+
+def test_diagram_without_dot(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    out = bad("diagram", "-o", tmp_path / "d.svg")
+    assert "graphviz" in out and not (tmp_path / "d.svg").exists()
+    run("diagram", "--format", "dot", "-o", tmp_path / "d.gv")
+
+
+def test_activations_page_json_and_export(tmp_path):
+    out = tmp_path / "act"
+    r = run("activations", DIGIT, "-o", out, "--export", tmp_path / "t.npz", "--json", "-q")
+    data = json.loads(r.stdout)
+    page = out / "digit" / "index.html"
+    assert data[0]["page"] == str(page) and page.is_file()
+    assert {layer["name"] for layer in data[0]["layers"]} >= {"conv1", "pool2", "dense3"}
+    conv1 = next(layer for layer in data[0]["layers"] if layer["name"] == "conv1")
+    assert conv1["output_shape"] == [6, 28, 28] and 0 <= conv1["saturated_fraction"] <= 1
+    npz = np.load(tmp_path / "t.npz")
+    assert {"input", "conv1", "conv1.pre", "dense3", "probabilities"} <= set(npz.files)
+    np.testing.assert_allclose(npz["probabilities"][0], data[0]["probabilities"], atol=1e-5)
+    pngs = {p.name for p in (out / "digit").glob("*.png")}
+    assert {"input.png", "conv1.png", "pool1.png", "dense1.png", "prediction.png", "saturation.png"} <= pngs
+
+
+def test_activations_bad_outputs(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert "is a file" in bad("activations", DIGIT, "-o", f)
+    assert "folder" in bad("activations", DIGIT, "-o", tmp_path / "a", "--export", tmp_path)
+    bad("activations", tmp_path / "nothing.png", "-o", tmp_path / "b")
+    assert not (tmp_path / "b" / "nothing").exists()
+
+
+def test_unwritable_output(tmp_path, monkeypatch):
+    # CI runs as root, where permission bits do not bite: simulate the OS refusing instead.
+    import lenet_viz.site as site
+
+    real = os.access
+    monkeypatch.setattr(site.os, "access", lambda p, m: False if str(p) == str(tmp_path) else real(p, m))
+    out = bad("gallery", "-o", tmp_path / "g")
+    assert "permission denied" in out and not (tmp_path / "g").exists()
+
+
+def test_gallery_output_is_a_file(tmp_path):
+    f = tmp_path / "g"
+    f.write_text("keep me")
+    assert "is a file" in bad("gallery", "-o", f)
+    assert f.read_text() == "keep me"
+
+
+def test_train_cli_writes_card(tmp_path):
+    r = run("train", "--epochs", "1", "--batch-size", "256", "--seed", "1", "-q", "-o", tmp_path / "m")
+    card = json.loads((tmp_path / "m.json").read_text())
+    assert card["variant"] == "lenet5" and card["epochs"] == 1 and "sha256" in card
+    assert card["command"].startswith("lenet-viz train --variant lenet5")
+    assert "test accuracy" in r.output
+    assert json.loads(run("evaluate", "--model", tmp_path / "m.params", "--json").stdout)["n"] == 1000
+    assert "does not exist" in bad("train", "--epochs", "1", "-o", tmp_path / "no" / "m")
