@@ -20,8 +20,8 @@ matplotlib.use("Agg")
 def run_ours(data, epochs: int, lr: float, seed: int) -> dict:
     from lenet_viz.train import TrainConfig, train
 
-    r = train(TrainConfig(variant="lenet5", epochs=epochs, optimizer="adam", lr=lr, batch_size=128, seed=seed),
-              data)
+    cfg = TrainConfig(variant="lenet5", epochs=epochs, optimizer="adam", lr=lr, batch_size=128, seed=seed)
+    r = train(cfg, data)
     # per-epoch time of the training pass alone (the history also times the per-epoch test pass)
     return {"sec_per_epoch": r.seconds / epochs, "test_accuracy": r.test_accuracy}
 

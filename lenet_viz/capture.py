@@ -4,14 +4,15 @@ Hooks are registered on every leaf block and on the ``.act`` child of a Conv2D/D
 activation, and are always detached in ``finally``. Hybridized blocks run imperatively during the
 capture (hooks on the children of a cached graph do not fire) and get their state back afterwards.
 
-Hooks only keep references to MXNet's output arrays; everything is copied to numpy once, after the
-forward pass has been queued, so the engine is not forced to synchronise after every layer.
+Hooks only keep references to MXNet's output arrays; they are copied to numpy after the whole forward
+pass has been queued, so the engine is never made to stop and wait inside the forward.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -82,7 +83,17 @@ def leaves(net: Any) -> list:
     return out
 
 
-def _as_input(x: Any) -> np.ndarray:
+def check_input(x: Any) -> np.ndarray:
+    """Validate images before any work is done, without copying them.
+
+    Args:
+        x: numpy or MXNet array of shape (N,1,28,28), float, finite.
+    Returns:
+        ``x`` as a numpy array (MXNet arrays are copied to the host, numpy arrays are not copied).
+    Raises:
+        CaptureError: not an array, wrong shape, non-float dtype, NaN or infinity; the message
+            states the expected shape.
+    """
     from ._mx import mx
 
     expected = "expected float images of shape (N,1,28,28) with N >= 1"
@@ -98,8 +109,12 @@ def _as_input(x: Any) -> np.ndarray:
                            f"(divide uint8 pixels by 255)")
     if not np.isfinite(x).all():
         raise CaptureError(f"input contains NaN or infinite values; {expected}, finite values in [0,1]")
-    # A private copy: the Trace must not change if the caller later edits its array.
-    return np.array(x, dtype=np.float32)
+    return x
+
+
+def _as_input(x: Any) -> np.ndarray:
+    # A private float32 copy: the Trace must not change if the caller later edits its array.
+    return np.array(check_input(x), dtype=np.float32)
 
 
 @contextmanager
@@ -170,8 +185,13 @@ def _params(block: Any, kind: str) -> tuple[dict, dict, int]:
     return shapes, weights, n
 
 
-def _forward(net: Any, layers: list, data: Any) -> tuple[list, Any]:
-    """Run ``data`` through ``net`` with hooks on ``layers``; (block, input, output, pre) per call."""
+def _forward(net: Any, layers: list, data: np.ndarray) -> tuple[list, np.ndarray]:
+    """Run ``data`` through ``net`` with hooks on ``layers``.
+
+    Returns:
+        ``(rows, probabilities)``: one ``(block, input shape, output, pre)`` row per layer call, in
+        completion order, with numpy arrays; the softmax of the net's output.
+    """
     from ._mx import autograd, mx, npx
 
     calls: list = []
@@ -196,6 +216,17 @@ def _forward(net: Any, layers: list, data: Any) -> tuple[list, Any]:
             pre = inputs[0]
         calls.append((block, inputs[0], output, pre))
 
+    # One copy per distinct array: a standalone activation's input *is* the previous layer's
+    # output, so it is converted once and shared.
+    copies: dict = {}
+
+    def host(a: Any) -> np.ndarray | None:
+        if a is None:
+            return None
+        if id(a) not in copies:
+            copies[id(a)] = a.asnumpy()
+        return copies[id(a)]
+
     handles = []
     try:
         with imperative(net):
@@ -209,7 +240,10 @@ def _forward(net: Any, layers: list, data: Any) -> tuple[list, Any]:
                 # randomise or update running statistics, and no autograd graph is kept.
                 with autograd.pause(train_mode=False):
                     probs = npx.softmax(net(mx.np.array(data)))
-                    mx.nd.waitall()  # surface asynchronous engine errors here, inside the guard
+                # The forward is only queued; copying in call order lets the first layers' copies
+                # overlap the engine computing the last ones, and engine errors surface here.
+                rows = [(b, tuple(i.shape), host(o), host(p)) for b, i, o, p in calls]
+                return rows, probs.asnumpy()
             except mx.base.MXNetError as e:
                 first = str(e).strip().splitlines()[0][:300]
                 raise CaptureError(f"forward pass failed: {first}") from None
@@ -221,7 +255,6 @@ def _forward(net: Any, layers: list, data: Any) -> tuple[list, Any]:
     finally:
         for h in handles:
             h.detach()
-    return calls, probs
 
 
 def trace(model: Any, x: Any) -> Trace:
@@ -241,21 +274,8 @@ def trace(model: Any, x: Any) -> Trace:
     if not layers:
         raise CaptureError(f"the {type(net).__name__} has no layers to trace")
     data = _as_input(x)
-    calls, probs = _forward(net, layers, data)
-    # One copy per distinct array: a standalone activation's input *is* the previous layer's
-    # output, so it is converted once and shared.
-    copies: dict = {}
-
-    def host(a: Any) -> np.ndarray | None:
-        if a is None:
-            return None
-        if id(a) not in copies:
-            copies[id(a)] = a.asnumpy()
-        return copies[id(a)]
-
-    rows = [(b, tuple(i.shape), host(o), host(p)) for b, i, o, p in calls]
-    return Trace(input=data, layers=_records(rows), probabilities=probs.asnumpy(),
-                 model=label, variant=variant)
+    rows, probs = _forward(net, layers, data)
+    return Trace(input=data, layers=_records(rows), probabilities=probs, model=label, variant=variant)
 
 
 def _records(calls: list) -> list:

@@ -108,8 +108,9 @@ def test_activations_page_json_and_export(tmp_path):
     assert {layer["name"] for layer in data[0]["layers"]} >= {"conv1", "pool2", "dense3"}
     conv1 = next(layer for layer in data[0]["layers"] if layer["name"] == "conv1")
     assert conv1["output_shape"] == [6, 28, 28] and 0 <= conv1["saturated_fraction"] <= 1
-    npz = np.load(tmp_path / "t.npz")
-    assert {"input", "conv1", "conv1.pre", "dense3", "probabilities"} <= set(npz.files)
+    with np.load(tmp_path / "t.npz") as f:
+        npz = {k: f[k] for k in f.files}
+    assert {"input", "conv1", "conv1.pre", "dense3", "probabilities"} <= set(npz)
     np.testing.assert_allclose(npz["probabilities"][0], data[0]["probabilities"], atol=1e-5)
     pngs = {p.name for p in (out / "digit").glob("*.png")}
     assert {"input.png", "conv1.png", "pool1.png", "dense1.png", "prediction.png", "saturation.png"} <= pngs

@@ -28,7 +28,8 @@ def _write_idx(folder, n_train=20, n_test=10, corrupt=None):
         img_name, lbl_name = IDX_FILES[which]
         imgs = rng.randint(0, 256, (n, 28, 28)).astype(np.uint8)
         lbls = rng.randint(0, 10, n).astype(np.uint8)
-        img_bytes = (2051).to_bytes(4, "big") + n.to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + imgs.tobytes()
+        header = (2051).to_bytes(4, "big") + n.to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+        img_bytes = header + imgs.tobytes()
         lbl_bytes = (2049).to_bytes(4, "big") + n.to_bytes(4, "big") + lbls.tobytes()
         if corrupt == "magic" and which == "test":
             lbl_bytes = (2051).to_bytes(4, "big") + lbl_bytes[4:]

@@ -8,7 +8,14 @@ import pytest
 
 from lenet_viz.errors import ModelError
 from lenet_viz.model import (
-    SHIPPED, VARIANTS, build_net, count_params, lenet_classifier, load_model, save_model, sha256_of,
+    SHIPPED,
+    VARIANTS,
+    build_net,
+    count_params,
+    lenet_classifier,
+    load_model,
+    save_model,
+    sha256_of,
     shipped_path,
 )
 
