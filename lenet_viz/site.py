@@ -119,9 +119,14 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _inline_svg(svg: str) -> str:
-    """dot's SVG without the XML prolog and DOCTYPE, fit for inlining in HTML."""
+    """dot's SVG without the XML prolog and DOCTYPE, fit for inlining in HTML.
+
+    Node ids are prefixed with ``diagram-``: the page's layer sections own the bare ids
+    (``#conv1``), and a duplicate id would make the link land on the diagram instead.
+    """
     start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    svg = svg[start:] if start >= 0 else svg
+    return re.sub(r'(<[^>]*\s)id="', r'\1id="diagram-', svg)
 
 
 # ---------------------------------------------------------------- one digit

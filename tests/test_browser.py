@@ -65,7 +65,7 @@ def test_gallery_in_chromium(browser, built, artifacts):
     browser.get((built / "index.html").as_uri())
     browser.save_screenshot(str(Path(artifacts) / "gallery-index.png"))
     # click the painted glyph of the conv1 node: an SVG link is hit only where something is drawn
-    node = browser.find_element(By.CSS_SELECTOR, "svg g#conv1 a polygon")
+    node = browser.find_element(By.CSS_SELECTOR, "svg g#diagram-conv1 a polygon")
     ActionChains(browser).move_to_element(node).click().perform()
     for _ in range(50):
         if browser.current_url.endswith("#conv1"):
@@ -73,6 +73,7 @@ def test_gallery_in_chromium(browser, built, artifacts):
         time.sleep(0.1)
     assert browser.current_url.endswith("#conv1"), browser.current_url
     assert "digit-" in browser.current_url
+    assert browser.execute_script("return document.getElementById('conv1').tagName") == "SECTION"
     top = browser.execute_script("return document.getElementById('conv1').getBoundingClientRect().top")
     assert 0 <= top < 200, f"section conv1 not scrolled into view (top={top})"
     browser.save_screenshot(str(Path(artifacts) / "gallery-conv1.png"))

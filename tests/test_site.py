@@ -18,11 +18,13 @@ pytestmark = pytest.mark.slow
 class _Links(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.refs, self.ids, self.scripts = [], set(), []
+        self.refs, self.ids, self.scripts, self.dupes = [], set(), [], []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if "id" in a:
+            if a["id"] in self.ids:
+                self.dupes.append(a["id"])
             self.ids.add(a["id"])
         for key in ("src", "href", "xlink:href"):
             if a.get(key) is not None:
@@ -100,6 +102,14 @@ def test_diagram_nodes_link_to_layer_sections(gallery):
     assert {"conv1", "pool1", "conv2", "pool2", "dense1", "dense2", "dense3"} <= layers
     for page, frag in links:
         assert frag in _parse(out / page).ids
+        # the anchor must be the layer's section, not a diagram node sharing its id
+        assert f'<section id="{frag}">' in (out / page).read_text(encoding="utf-8")
+
+
+def test_ids_are_unique_on_every_page(gallery):
+    out, _ = gallery
+    for page in out.glob("*.html"):
+        assert _parse(page).dupes == [], page.name
 
 
 def test_no_external_loads_no_scripts_no_local_paths(gallery):

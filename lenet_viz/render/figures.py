@@ -6,8 +6,11 @@ figure registry holds on to them: a figure is freed as soon as the caller drops 
 
 from __future__ import annotations
 
+import functools
 import os
+import pickle
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,24 @@ _FORMATS = ("png", "svg", "pdf")
 def new_figure(width: float = WIDTH, height: float = 4.0, layout: str | None = "constrained") -> Figure:
     """A pyplot-free Figure at the house DPI; constrained layout by default so nothing is clipped."""
     return Figure(figsize=(width, height), dpi=DPI, layout=layout)
+
+
+def layout_template(builder: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Decorator: build an empty layout once per argument tuple, hand out fresh copies of it.
+
+    ``builder(*args)`` makes a Figure holding only placed, dressed, empty axes. Its pickle is
+    cached (arguments must be hashable) and every call returns a new unpickled Figure, which costs
+    about a third of making the axes again: each new Axes builds its ticks, spines and titles
+    (~7 ms), the largest single cost of a gallery page. The bytes never change, so callers can
+    fill and mutate their copy freely.
+    """
+    cached = functools.lru_cache(maxsize=64)(lambda *args: pickle.dumps(builder(*args)))
+
+    @functools.wraps(builder)
+    def fresh(*args: Any) -> Figure:
+        return pickle.loads(cached(*args))
+
+    return fresh
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: float | None = None) -> Path:
