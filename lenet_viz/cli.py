@@ -338,9 +338,13 @@ def activations(images: tuple, model_name: str, output: str, export: str | None,
     from .capture import trace
     from .data import DIGIT_CLASSES
     from .model import load_model
-    from .site import Digit, check_output, slug, write_activations
+    from .site import Digit, Renderer, check_output, slug, write_activations
     from .stats import layer_stats
 
+    # Fork the render worker before MXNet is imported: it imports matplotlib meanwhile.
+    renderer = Renderer()
+    ctx = click.get_current_context()
+    ctx.call_on_close(lambda: renderer.__exit__(None, None, None))
     out = Path(output)
     if out.exists() and not out.is_dir():
         raise LenetVizError(f"output {out} is a file; give a folder name (it is created if missing)")
@@ -361,7 +365,7 @@ def activations(images: tuple, model_name: str, output: str, export: str | None,
             digit = Digit(name, os.path.basename(path), info.array[0], info.raw, None, info.notes)
             digit.label = int(t.probabilities[0].argmax())
             digit.confidence = float(t.probabilities[0, digit.label])
-            page = write_activations(model, t, digit, out / name, DIGIT_CLASSES)
+            page = write_activations(model, t, digit, out / name, DIGIT_CLASSES, renderer)
             if export:
                 target = export if len(images) == 1 else str(Path(export).with_name(f"{name}.npz"))
                 _save_npz(t, target)

@@ -565,6 +565,39 @@ def kernels_figure(trace: Trace, layer: str) -> Figure:
     return fig
 
 
+def figure_keys(trace: Trace) -> list:
+    """The names of :func:`trace_figures`' figures, in network order (see there)."""
+    keys = ["input"]
+    for rec in trace:
+        if rec.kind in ("flatten", "dropout") or not (_is_map(rec) or _is_vector(rec)):
+            continue
+        keys.append(rec.name)
+        if rec.pre is not None and rec.kind != "act":
+            # A standalone activation's pre is the previous layer's output, already drawn.
+            keys.append(f"{rec.name}.pre")
+    keys.append("prediction")
+    return keys
+
+
+def make_figure(trace: Trace, key: str, index: int = 0, raw: np.ndarray | None = None) -> Figure:
+    """One figure of :func:`trace_figures` by its key (``input``, ``conv1``, ``conv1.pre``, …).
+
+    Raises:
+        RenderError: an unknown key or a bad index.
+    """
+    index = _check_index(trace, index)
+    if key == "input":
+        return input_figure(raw, trace.input[index, 0])
+    if key == "prediction":
+        return prediction_chart(trace, index)
+    name, _, suffix = key.partition(".")
+    rec = _record(trace, name)
+    draw = feature_maps if _is_map(rec) else dense_strip if _is_vector(rec) else None
+    if draw is None or suffix not in ("", "pre"):
+        raise RenderError(f"no figure {key!r}; figures of this trace: {', '.join(figure_keys(trace))}")
+    return draw(trace, name, index=index, pre=suffix == "pre")
+
+
 def trace_figures(trace: Trace, index: int = 0, raw: np.ndarray | None = None) -> dict:
     """Every per-input figure of a trace, in network order, keyed by name.
 
@@ -583,19 +616,7 @@ def trace_figures(trace: Trace, index: int = 0, raw: np.ndarray | None = None) -
     """
     index = _check_index(trace, index)
     with _gc_paused():
-        figs = {"input": input_figure(raw, trace.input[index, 0])}
-        for rec in trace:
-            if rec.kind in ("flatten", "dropout"):
-                continue
-            draw = feature_maps if _is_map(rec) else dense_strip if _is_vector(rec) else None
-            if draw is None:
-                continue
-            figs[rec.name] = draw(trace, rec.name, index=index)
-            if rec.pre is not None and rec.kind != "act":
-                # A standalone activation's pre is the previous layer's output, already drawn.
-                figs[f"{rec.name}.pre"] = draw(trace, rec.name, index=index, pre=True)
-        figs["prediction"] = prediction_chart(trace, index)
-    return figs
+        return {key: make_figure(trace, key, index, raw) for key in figure_keys(trace)}
 
 
 @contextmanager
