@@ -65,7 +65,8 @@ def main() -> None:
         json.dump(r, sys.stdout, indent=2)
         return
     for row in r["rows"]:
-        print(f"{row['measure']:<34} {row['value']:>9}  target {row['target']:<15} {row['peer']:<14} {row['ratio']}")
+        print(f"{row['measure']:<34} {row['value']:>9}  target {row['target']:<15} {row['peer']:<14} "
+              f"{row['ratio']}")
 
 
 if __name__ == "__main__":
