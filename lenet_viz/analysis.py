@@ -129,10 +129,15 @@ def weight_gradients(net: Any, x: np.ndarray, y: np.ndarray, names: list | None 
     blocks = leaves(net)
     names = names or [f"layer{i}" for i in range(len(blocks))]
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    # MXNet's (MKLDNN) BatchNorm backward moves the running statistics even in inference mode
+    # (measured: a probe with gradients changed a trained `modern` net); put them back after.
+    aux = [(p, p.data().copy()) for p in net.collect_params().values() if p.grad_req == "null"]
     with imperative(net):
         with autograd.record(train_mode=False):
             loss = loss_fn(net(mnp.array(x)), mnp.array(y)).mean()
         loss.backward()
+    for p, value in aux:
+        p.set_data(value)
     out = {}
     for block, name in zip(blocks, names):
         w = getattr(block, "weight", None)

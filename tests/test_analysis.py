@@ -400,3 +400,21 @@ def test_figures_are_pure_and_shaped(seeded_net, small, half_blank):
     np.testing.assert_array_equal(of.axes[1].images[0].get_array(), occ.pixel)
     lim = of.axes[1].images[0].get_clim()
     assert lim[0] == -lim[1] == pytest.approx(-float(np.abs(occ.pixel).max()))
+
+
+def test_probe_with_gradients_leaves_training_unchanged():
+    """The per-epoch probe must observe, not steer: BatchNorm statistics are put back."""
+    from lenet_viz.analysis import probe_batch, saturation_probe
+    from lenet_viz.data import mnist5k
+    from lenet_viz.train import TrainConfig, train
+
+    d = mnist5k()
+    d.train.x, d.train.y = d.train.x[:512], d.train.y[:512]
+    px, py = probe_batch(d, 64)
+
+    def params(hook):
+        net = train(TrainConfig(variant="modern", epochs=1, seed=0, batch_size=128), d, epoch_hook=hook).net
+        return {k: v.data().asnumpy() for k, v in net._collect_params_with_prefix().items()}
+
+    plain, probed = params(None), params(saturation_probe(px, py))
+    assert all(np.array_equal(plain[k], probed[k]) for k in plain)
