@@ -16,7 +16,7 @@ if ((${#need[@]})); then
     echo "setup: installing Debian packages: ${need[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+    apt-get install -y -qq "${need[@]}" >&2
   else
     echo "Error: missing Debian package(s) ${need[*]}; install them with: sudo apt-get install ${need[*]}" >&2
     exit 1
