@@ -391,7 +391,7 @@ def activations(images: tuple, model_name: str, output: str, export: str | None,
     from .capture import trace
     from .data import DIGIT_CLASSES
     from .model import load_model
-    from .site import Digit, Renderer, check_output, slug, write_activations
+    from .site import Digit, Renderer, check_output, require_dot, slug, write_activations
     from .stats import layer_stats
 
     # Fork the render worker before MXNet is imported: it imports matplotlib meanwhile.
@@ -403,8 +403,14 @@ def activations(images: tuple, model_name: str, output: str, export: str | None,
         raise LenetVizError(f"output {out} is a file; give a folder name (it is created if missing)")
     if export is not None and os.path.isdir(export):
         raise LenetVizError(f"--export {export} is a folder; give a file name ending in .npz")
+    if export is not None and not os.path.isdir(os.path.dirname(os.path.abspath(export))):
+        raise LenetVizError(f"--export folder {os.path.dirname(os.path.abspath(export))} does not exist; "
+                            f"create it first")
+    require_dot()
     model = load_model(model_name)
     loaded, failed = _load_images(images)
+    if loaded and not out.exists():
+        ctx.call_on_close(lambda: _rmdir_if_empty(out))  # every page failed: leave no empty folder
     if loaded:
         out.mkdir(parents=True, exist_ok=True)
     bar = Progress(not quiet)
@@ -447,6 +453,14 @@ def activations(images: tuple, model_name: str, output: str, export: str | None,
     _fail_if(failed, len(images))
 
 
+def _rmdir_if_empty(path: Any) -> None:
+    try:
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    except OSError:
+        pass
+
+
 def _save_npz(t: Any, target: str) -> None:
     """Write a trace's npz atomically (no half-written file on failure)."""
     import tempfile
@@ -456,6 +470,9 @@ def _save_npz(t: Any, target: str) -> None:
         raise LenetVizError(f"--export folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would survive the rename: an ordinary file's mode
     try:
         t.to_npz(tmp)
         os.replace(tmp, target)

@@ -222,7 +222,10 @@ def shipped_path(name: str) -> Path:
 def resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path, str]:
     """Map a shipped name or a path to (params, card, label); raises ModelError if neither."""
     s = str(name_or_path)
-    if s in SHIPPED and not os.path.exists(s):
+    # A bare shipped name always means the shipped model: a folder called `lenet5` in the current
+    # directory (e.g. made by `activations -o lenet5`) must not break every default command.
+    # A local file of that name is reached as ./lenet5.params.
+    if s in SHIPPED:
         params, card = _paths(shipped_path(s))
         if not params.exists():
             raise ModelError(f"shipped model {s!r} has no weights in this install ({params}); "
@@ -232,6 +235,9 @@ def resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path, str]:
     if Path(s).is_dir():
         raise ModelError(f"model {s!r} is a directory; give a shipped name "
                          f"({', '.join(SHIPPED)}) or a .params file")
+    if not params.exists() and params.is_symlink():
+        raise ModelError(f"model {s!r}: {params} is a broken symlink or a symlink loop; give a "
+                         f"shipped name ({', '.join(SHIPPED)}) or a path to a real .params file")
     if not params.exists():
         raise ModelError(f"model {s!r} not found: give a shipped name ({', '.join(SHIPPED)}) "
                          f"or a path to a .params file with its .json model card beside it")
@@ -244,9 +250,16 @@ def read_card(card_path: Path) -> dict:
         raise ModelError(f"model card {card_path} is missing: a .params file needs the .json "
                          f"that `lenet-viz train` writes beside it")
     try:
-        card = json.loads(card_path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        text = card_path.read_text()
+    except OSError as e:
+        raise ModelError(f"cannot read model card {card_path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
         raise ModelError(f"model card {card_path} is not valid JSON ({e})") from None
+    try:
+        card = json.loads(text)
+    except (ValueError, RecursionError) as e:  # RecursionError: hostile nesting like [[[[…]]]]
+        msg = "nested too deeply" if isinstance(e, RecursionError) else str(e)
+        raise ModelError(f"model card {card_path} is not valid JSON ({msg})") from None
     if not isinstance(card, dict) or not isinstance(card.get("variant"), str) \
             or not isinstance(card.get("sha256"), str):
         raise ModelError(f"model card {card_path} lacks 'variant' or 'sha256'; "
@@ -254,6 +267,14 @@ def read_card(card_path: Path) -> dict:
     if card["variant"] not in VARIANTS:
         raise ModelError(f"model card {card_path} names unknown variant {card['variant']!r}; "
                          f"known: {', '.join(VARIANTS)}")
+    # Fields the commands compute with or format as numbers: checked here, before any work, so a
+    # hand-edited card is a clear error rather than a crash half-way through a gallery.
+    for key, types, what in (("dataset", (str,), "a dataset name or folder"),
+                             ("test_accuracy", (int, float), "a number"),
+                             ("train_accuracy", (int, float), "a number")):
+        value = card.get(key)
+        if value is not None and (not isinstance(value, types) or isinstance(value, bool)):
+            raise ModelError(f"model card {card_path}: {key!r} must be {what}, got {value!r:.60}")
     return card
 
 

@@ -59,19 +59,30 @@ def publish(out: Path) -> Iterator[Path]:
     try:
         os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide the gallery from a web server
         (tmp / MARKER).write_text("made by lenet-viz; this folder is replaced on the next build\n")
-        yield tmp
+        try:
+            yield tmp
+        except (OSError, LenetVizError):
+            _check_build_folder(tmp, out)  # "removed during the build" says more than ENOENT
+            raise
+        # Deleted mid-build (by a clean-up job, say), later writes may have re-created parts of it
+        # (mkdir parents=True): swapping that in would replace a gallery with fragments.
+        _check_build_folder(tmp, out)
         _swap(tmp, out.resolve())
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _check_build_folder(tmp: Path, out: Path) -> None:
+    if not (tmp / MARKER).is_file():
+        raise LenetVizError(f"the build folder {tmp.name} beside {out} was removed during the build; "
+                            f"{out} is left as it was: run the command again") from None
+
+
 def _swap(new: Path, out: Path) -> None:
-    lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "w") as lock:
-        # Two builds into one folder: the second swap waits for the first, so the result is one
-        # complete gallery, never a mix.
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    # Two builds into one folder: the second swap waits for the first, so the result is one
+    # complete gallery, never a mix.
+    with _locked(out.parent / f".{out.name}.lock"):
         old = None
         if out.exists():
             if not (out / MARKER).exists() and any(out.iterdir()):
@@ -88,10 +99,37 @@ def _swap(new: Path, out: Path) -> None:
         finally:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path``; the file is removed on release (no leftover).
+
+    It is unlinked while still held, so a waiter may wake up holding a file that is no longer at
+    ``path``; it must then lock the current one, or a third build could swap alongside it.
+    """
+    while True:
+        f = open(path, "a")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                current = os.stat(path).st_ino == os.fstat(f.fileno()).st_ino
+            except FileNotFoundError:
+                current = False
+        except BaseException:
+            f.close()
+            raise
+        if current:
+            break
+        f.close()
     try:
-        os.unlink(lock_path)
-    except OSError:
-        pass
+        yield
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        f.close()
 
 
 def slug(name: str, taken: set) -> str:
@@ -115,7 +153,38 @@ def _env() -> Any:
 
 
 def _write_text(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:  # a failed write (disk full) carries no file name: say which page
+        raise LenetVizError(f"cannot write {path.name} in {path.parent}: {e.strerror or e}") from None
+
+
+_ABS_PATH = re.compile(r"(?<![^\s(='\"])/[^\s'\"()]+")
+
+
+def _public(text: Any) -> Any:
+    """Text fit for a page that may be published: absolute local paths cut to their last part.
+
+    A model or dataset given by path (``--model /home/me/runs/m.params``, a card's ``command``)
+    would otherwise put the builder's folders into every page.
+    """
+    if not isinstance(text, str):
+        return text
+    if os.path.isabs(text):
+        return os.path.basename(text.rstrip("/")) or text
+    return _ABS_PATH.sub(lambda m: os.path.basename(m.group().rstrip("/")) or m.group(), text)
+
+
+def _published(model: Any, data: Any = None) -> tuple:
+    """Copies of ``model`` and ``data`` whose labels and card hold no absolute local path."""
+    from dataclasses import is_dataclass, replace
+
+    if is_dataclass(model):
+        model = replace(model, source=_public(model.source),
+                        card={k: _public(v) for k, v in model.card.items()})
+    if is_dataclass(data):
+        data = replace(data, name=_public(data.name), description=_public(data.description))
+    return model, data
 
 
 def _inline_svg(svg: str) -> str:
@@ -297,8 +366,12 @@ def _thumb(x: np.ndarray, path: Path) -> None:
 def write_activations(model: Any, trace1: Any, digit: Digit, out: Path, classes: tuple,
                       renderer: Renderer | None = None) -> Path:
     """Write one input's page (``index.html`` + PNGs) into ``out`` atomically; return the page."""
+    from dataclasses import replace
+
     from .render.diagram import diagram
 
+    model, _ = _published(model)
+    trace1 = replace(trace1, model=_public(trace1.model))  # the diagram's title
     env = _env()
     with publish(out) as tmp:
         sections = render_digit(trace1, digit, tmp, tmp, classes, renderer=renderer)
@@ -316,6 +389,16 @@ def _static(name: str) -> bytes:
     from importlib import resources
 
     return (resources.files("lenet_viz") / "templates" / name).read_bytes()
+
+
+def require_dot() -> None:
+    """Raise RenderError before any work when Graphviz is missing: every page draws the net with it."""
+    if shutil.which("dot") is None:
+        from .errors import RenderError
+
+        raise RenderError("Graphviz's `dot` program was not found on PATH, and every page draws the "
+                          "architecture with it: install Debian's `graphviz` package "
+                          "(sudo apt-get install graphviz)")
 
 
 # ---------------------------------------------------------------- the gallery
@@ -354,6 +437,8 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
     from .stats import dataset_stats
     from .train import accuracy, fused
 
+    require_dot()
+    model, data = _published(model, data)
     test = data.test
     classes = data.classes
     digits: list[Digit] = []
