@@ -207,20 +207,12 @@ def predict(images: tuple, model_name: str, as_json: bool) -> None:
     Example:
       lenet-viz predict examples/digit.png
     """
-    from .images import load_digit_info
     from .model import load_model
 
     model = load_model(model_name)
-    results, failed = [], []
-    for path in images:
-        try:
-            info = load_digit_info(path)
-        except LenetVizError as e:
-            failed.append(path)
-            click.echo(f"Error: {e}", err=True)
-            continue
-        for note in info.notes:
-            click.echo(f"note: {path}: {note}", err=True)
+    loaded, failed = _load_images(images)
+    results = []
+    for path, info in loaded:
         probs = model.predict_proba(info.array)[0]
         label = int(probs.argmax())
         results.append({"file": path, "label": label,
@@ -229,8 +221,7 @@ def predict(images: tuple, model_name: str, as_json: bool) -> None:
             click.echo(f"{path}: {label} (p={probs[label]:.3f})")
     if as_json:
         _echo_json(results)
-    if failed:
-        raise click.ClickException(f"{len(failed)} of {len(images)} image(s) failed: {', '.join(failed)}")
+    _fail_if(failed, len(images))
 
 
 @cli.command()
@@ -304,12 +295,9 @@ def compare_init(inits: str, epochs: int, seed: int, optimizer: str, lr: float, 
             click.echo(f"wrote {output}")
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="lenet-viz")
 
 
-def _load_images(paths: tuple, out: Progress | None = None) -> tuple[list, list]:
+def _load_images(paths: tuple) -> tuple[list, list]:
     """Preprocess each image; report failures on stderr and carry on with the rest."""
     from .images import load_digit_info
 
@@ -582,3 +570,8 @@ def gallery(images: tuple, model_name: str, output: str, quiet: bool) -> None:
     click.echo(f"gallery: {len(result.digits)} digits, held-out accuracy {result.accuracy:.4f}")
     click.echo(f"open {result.index.resolve().as_uri()}")
     _fail_if(failed, len(images))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="lenet-viz")
