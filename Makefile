@@ -12,7 +12,7 @@ test:
 
 bench:
 	@scripts/setup.sh
-	.venv/bin/python benchmarks/run_all.py
+	.venv/bin/python benchmarks/run_all.py --json benchmarks/results/latest.json
 
 setup:
 	@scripts/setup.sh --test

@@ -101,21 +101,27 @@ def main() -> int:
         results[name] = r
         rows.extend(to_rows(r))
     today = datetime.date.today().isoformat()
+    if a.json:  # raw results first: a printing problem must not lose minutes of measurements
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps({"date": today, "results": results, "rows": rows}, indent=2,
+                                           default=str))
+    print_table(rows, today)
+    return 1 if failed else 0
+
+
+def print_table(rows: list, today: str) -> None:
+    """The Markdown table the README shows."""
     print(f"\nlenet-viz benchmarks, {today}, {platform.machine()} {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}\n")
+    keys = ("measure", "value", "target", "peer", "ratio")
     head = ("measure", "value", "target", "peer/floor (same run)", "ratio", "ok")
-    widths = [max(len(str(r[k])) for r in rows + [dict(zip(head[:5], head[:5]), ok="ok")])
-              for k in ("measure", "value", "target", "peer", "ratio")]
+    widths = [max([len(h)] + [len(str(r[k])) for r in rows]) for k, h in zip(keys, head)]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths + [3])) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths + [3]) + "|")
     for r in rows:
         ok = "" if r["ok"] is None else ("yes" if r["ok"] else "NO")
         cells = [str(r[k]).ljust(w) for k, w in zip(("measure", "value", "target", "peer", "ratio"), widths)]
         print("| " + " | ".join(cells + [ok.ljust(3)]) + " |")
-    if a.json:
-        Path(a.json).write_text(json.dumps({"date": today, "results": results, "rows": rows}, indent=2,
-                                           default=str))
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
