@@ -383,7 +383,7 @@ def activations(images: tuple, model_name: str, output: str, export: str | None,
     from .stats import layer_stats
 
     # Fork the render worker before MXNet is imported: it imports matplotlib meanwhile.
-    renderer = Renderer()
+    renderer = Renderer(main_renders=False)
     ctx = click.get_current_context()
     ctx.call_on_close(lambda: renderer.__exit__(None, None, None))
     out = Path(output)

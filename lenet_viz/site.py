@@ -259,21 +259,30 @@ class Renderer:
     """Draws figures here and in forked workers: a figure set is CPU-bound and the machine has
     cores to spare (a lone process renders one digit in ~1.5 s; two processes in ~0.8 s).
 
-    Workers are forked lazily on first use (MXNet's fork handlers make forking after its import
-    safe, as Gluon's own DataLoader workers rely on); ``LENET_VIZ_WORKERS=1`` renders in-process.
-    Use as a context manager so workers always exit.
+    Workers are forked when the Renderer is made (MXNet's fork handlers make forking after its
+    import safe, as Gluon's own DataLoader workers rely on); ``LENET_VIZ_WORKERS=1`` renders
+    in-process. Use as a context manager so workers always exit.
+
+    Args:
+        workers: processes drawing figures, this one included (default: the cores, at most 2).
+        main_renders: False hands every figure to ``workers`` forked processes and keeps this one
+            free — for a cold command that forks before importing MXNet, so the workers import
+            matplotlib while this process imports MXNet and never needs matplotlib itself.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, main_renders: bool = True) -> None:
         if workers is None:
             workers = int(os.environ.get("LENET_VIZ_WORKERS", 0) or min(2, os.cpu_count() or 1))
         self.pool = None
-        if workers > 1:
+        self.main_renders = main_renders or workers <= 1
+        forks = workers - 1 if self.main_renders else workers
+        if forks > 0:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"))
-            self.pool.submit(_warm)
+            self.pool = ProcessPoolExecutor(forks, mp_context=multiprocessing.get_context("fork"))
+            for _ in range(forks):
+                self.pool.submit(_warm)
 
     def __enter__(self) -> Renderer:
         return self
@@ -282,11 +291,15 @@ class Renderer:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, jobs: list, sink: Callable[[], None] | None = None) -> list:
-        """Render ``jobs`` (tuples for :func:`_render_one`); every other one goes to a worker."""
+    def run(self, jobs: list, sink: Callable[[], None] | None = None,
+            meanwhile: Callable[[], None] | None = None) -> list:
+        """Render ``jobs`` (tuples for :func:`_render_one`), shared between this process and the workers."""
         futures = {}
         if self.pool is not None:
-            futures = {i: self.pool.submit(_render_one, *job) for i, job in enumerate(jobs) if i % 2}
+            futures = {i: self.pool.submit(_render_one, *job) for i, job in enumerate(jobs)
+                       if i % 2 or not self.main_renders}
+        if meanwhile is not None:
+            meanwhile()
         out = []
         for i, job in enumerate(jobs):
             out.append(futures[i].result() if i in futures else _render_one(*job))
@@ -296,7 +309,8 @@ class Renderer:
 
 
 def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: tuple,
-                 sink: Callable[[], None] | None = None, renderer: Renderer | None = None) -> list:
+                 sink: Callable[[], None] | None = None, renderer: Renderer | None = None,
+                 meanwhile: Callable[[], None] | None = None) -> list:
     """Save every figure of one input into ``folder``; return the page's sections in net order.
 
     Args:
@@ -307,14 +321,15 @@ def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: t
         classes: class names for the prediction chart.
         sink: called after each figure is written (progress, fault injection in tests).
         renderer: draws the figures (in-process when None).
+        meanwhile: work for this process while workers draw (called once, before collecting).
     """
-    from .render.maps import figure_keys
+    from .render.keys import figure_keys
     from .stats import layer_stats
 
     folder.mkdir(parents=True, exist_ok=True)
     keys = figure_keys(trace1) + (["saturation"] if len(layer_stats(trace1)) else [])
     jobs = [(trace1, key, digit.raw, folder / f"{key}.png") for key in keys]
-    paths = (renderer or Renderer(1)).run(jobs, sink)
+    paths = (renderer or Renderer(1)).run(jobs, sink, meanwhile)
     sections: dict[str, dict] = {}
     records = {r.name: r for r in trace1}
     for key, path in zip(keys, paths):
@@ -369,15 +384,21 @@ def write_activations(model: Any, trace1: Any, digit: Digit, out: Path, classes:
     from dataclasses import replace
 
     from .render.diagram import diagram
+    from .render.keys import figure_keys
 
     model, _ = _published(model)
     trace1 = replace(trace1, model=_public(trace1.model))  # the diagram's title
-    env = _env()
+    ids = {key.partition(".")[0] for key in figure_keys(trace1)} | {"saturation"}
+    done: dict = {}
+
+    def meanwhile() -> None:  # while the workers draw: the diagram (a `dot` run) and the template
+        done["svg"] = _inline_svg(diagram(trace1, "LR", links=lambda n: f"#{n}" if n in ids else None).svg())
+        done["template"] = _env().get_template("digit.html")
+
     with publish(out) as tmp:
-        sections = render_digit(trace1, digit, tmp, tmp, classes, renderer=renderer)
-        ids = {s["id"] for s in sections}
-        svg = _inline_svg(diagram(trace1, "LR", links=lambda n: f"#{n}" if n in ids else None).svg())
-        html = env.get_template("digit.html").render(
+        sections = render_digit(trace1, digit, tmp, tmp, classes, renderer=renderer, meanwhile=meanwhile)
+        svg = done["svg"]
+        html = done["template"].render(
             **_common(model, f"{digit.name} through {model.source}", "", "", []),
             digit=_digit_context(digit, classes), sections=sections, diagram_svg=svg)
         _write_text(tmp / "index.html", html)

@@ -30,6 +30,7 @@ from matplotlib.transforms import blended_transform_factory, offset_copy
 from ..errors import RenderError
 from ..trace import LayerRecord, Trace
 from .figures import WIDTH, layout_template, new_figure
+from .keys import figure_keys, is_map, is_vector
 
 SEQUENTIAL = "viridis"
 DIVERGING = "RdBu_r"
@@ -83,12 +84,7 @@ def _values(rec: LayerRecord, pre: bool) -> np.ndarray:
     return rec.pre
 
 
-def _is_map(rec: LayerRecord) -> bool:
-    return rec.output.ndim == 4 and rec.output.shape[2] * rec.output.shape[3] > 1
-
-
-def _is_vector(rec: LayerRecord) -> bool:
-    return rec.output.ndim == 2 or (rec.output.ndim == 4 and rec.output.shape[2] * rec.output.shape[3] == 1)
+_is_map, _is_vector = is_map, is_vector
 
 
 # ---------------------------------------------------------------- colour scales
@@ -563,20 +559,6 @@ def kernels_figure(trace: Trace, layer: str) -> Figure:
     cb.ax.tick_params(labelsize=8)
     _suptitle(fig, f"{title}\nrows = output channel, columns = input channel; blue < 0 < red")
     return fig
-
-
-def figure_keys(trace: Trace) -> list:
-    """The names of :func:`trace_figures`' figures, in network order (see there)."""
-    keys = ["input"]
-    for rec in trace:
-        if rec.kind in ("flatten", "dropout") or not (_is_map(rec) or _is_vector(rec)):
-            continue
-        keys.append(rec.name)
-        if rec.pre is not None and rec.kind != "act":
-            # A standalone activation's pre is the previous layer's output, already drawn.
-            keys.append(f"{rec.name}.pre")
-    keys.append("prediction")
-    return keys
 
 
 def make_figure(trace: Trace, key: str, index: int = 0, raw: np.ndarray | None = None) -> Figure:
