@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CaptureError
+from .errors import CaptureError, mxnet_message
 from .trace import LayerRecord, Trace
 
 _KIND = {
@@ -245,8 +245,7 @@ def _forward(net: Any, layers: list, data: np.ndarray) -> tuple[list, np.ndarray
                 rows = [(b, tuple(i.shape), host(o), host(p)) for b, i, o, p in calls]
                 return rows, probs.asnumpy()
             except mx.base.MXNetError as e:
-                first = str(e).strip().splitlines()[0][:300]
-                raise CaptureError(f"forward pass failed: {first}") from None
+                raise CaptureError(f"forward pass failed: {mxnet_message(e)}") from None
             except RuntimeError as e:
                 if "initialize" in str(e):
                     raise CaptureError("the net has uninitialised parameters: call "

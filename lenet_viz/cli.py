@@ -493,13 +493,13 @@ def saturation(model_name: str, dataset: str | None, output: str | None, low: fl
 
     from .data import load_dataset
     from .model import load_model
-    from .site import publish
+    from .site import check_output, publish
     from .stats import dataset_stats
 
     if not low < high:
         raise LenetVizError(f"--low ({low}) must be below --high ({high})")
-    if output is not None and os.path.exists(output) and not os.path.isdir(output):
-        raise LenetVizError(f"output {output} is a file; give a folder name")
+    if output is not None:
+        check_output(Path(output))  # before the minutes of work, not at the end
     model = load_model(model_name)
     data = load_dataset(dataset or model.card.get("dataset", "mnist-5k"))
     bar = Progress(not quiet)

@@ -308,6 +308,18 @@ class Renderer:
         return out
 
 
+def _has_saturation(trace: Any) -> bool:
+    return any(r.activation for r in trace)
+
+
+def section_ids(trace: Any) -> set:
+    """The section anchors of a digit page for this architecture (what diagram nodes link to)."""
+    from .render.keys import figure_keys
+
+    ids = {key.partition(".")[0] for key in figure_keys(trace)}
+    return ids | {"saturation"} if _has_saturation(trace) else ids
+
+
 def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: tuple,
                  sink: Callable[[], None] | None = None, renderer: Renderer | None = None,
                  meanwhile: Callable[[], None] | None = None) -> list:
@@ -324,10 +336,9 @@ def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: t
         meanwhile: work for this process while workers draw (called once, before collecting).
     """
     from .render.keys import figure_keys
-    from .stats import layer_stats
 
     folder.mkdir(parents=True, exist_ok=True)
-    keys = figure_keys(trace1) + (["saturation"] if len(layer_stats(trace1)) else [])
+    keys = figure_keys(trace1) + (["saturation"] if _has_saturation(trace1) else [])
     jobs = [(trace1, key, digit.raw, folder / f"{key}.png") for key in keys]
     paths = (renderer or Renderer(1)).run(jobs, sink, meanwhile)
     sections: dict[str, dict] = {}
@@ -384,11 +395,10 @@ def write_activations(model: Any, trace1: Any, digit: Digit, out: Path, classes:
     from dataclasses import replace
 
     from .render.diagram import diagram
-    from .render.keys import figure_keys
 
     model, _ = _published(model)
     trace1 = replace(trace1, model=_public(trace1.model))  # the diagram's title
-    ids = {key.partition(".")[0] for key in figure_keys(trace1)} | {"saturation"}
+    ids = section_ids(trace1)
     done: dict = {}
 
     def meanwhile() -> None:  # while the workers draw: the diagram (a `dot` run) and the template
@@ -492,14 +502,14 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
         (tmp / "style.css").write_bytes(_static("style.css"))
         assets = tmp / "assets"
         first = f"digit-{digits[0].slug}.html"
+        ids = section_ids(t)  # every digit page has the same sections: one diagram serves them all
+        svg = _inline_svg(diagram(t, "LR", links=lambda n: f"#{n}" if n in ids else None).svg())
         for i, d in enumerate(digits):
             page = f"digit-{d.slug}.html"
             folder = assets / d.slug
             sections = render_digit(t.select(i), d, folder, tmp, classes, sink=lambda d=d: tick(d.name),
                                     renderer=renderer)
             _thumb(d.x, folder / "thumb.png")
-            ids = {s["id"] for s in sections}
-            svg = _inline_svg(diagram(t, "LR", links=lambda n, ids=ids: f"#{n}" if n in ids else None).svg())
             html = env.get_template("digit.html").render(
                 **_common(model, f"Digit {d.name}", "", "", nav),
                 digit=_digit_context(d, classes), sections=sections, diagram_svg=svg)
@@ -537,8 +547,7 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
                "nav": nav, "common": _common, "tick": tick}
         extras = [page(ctx) for page in (extra_pages or [])]
         # index
-        ids_first = _section_ids(tmp / first)
-        svg = _inline_svg(diagram(t, "LR", links=lambda n: f"{first}#{n}" if n in ids_first else None).svg())
+        svg = _inline_svg(diagram(t, "LR", links=lambda n: f"{first}#{n}" if n in ids else None).svg())
         card = dict(model.card)
         card.setdefault("description", "")
         for k in ("dataset_description", "why", "augment_shift_px", "init", "command", "sha256",
@@ -554,10 +563,6 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
         _write_text(tmp / "index.html", html)
         tick("index.html")
     return GalleryResult(Path(out) / "index.html", digits, acc, [])
-
-
-def _section_ids(page: Path) -> set:
-    return set(re.findall(r'<section id="([^"]+)"', page.read_text(encoding="utf-8")))
 
 
 def _pct(v: float) -> str:

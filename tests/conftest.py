@@ -57,3 +57,12 @@ def digits():
     d = mnist5k()
     idx = [int(np.flatnonzero(d.test.y == c)[0]) for c in range(10)]
     return d.test.x[idx], d.test.y[idx]
+
+
+@pytest.fixture
+def no_open_figures():
+    """Renderers never touch pyplot: a figure left in its registry would be a leak."""
+    import matplotlib.pyplot as plt
+
+    yield
+    assert plt.get_fignums() == []

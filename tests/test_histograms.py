@@ -2,7 +2,6 @@
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -16,6 +15,8 @@ from lenet_viz.stats import DatasetStats, dataset_stats, layer_stats
 LOW, HIGH = 0.05, 0.95
 
 
+pytestmark = pytest.mark.usefixtures("no_open_figures")
+
 @pytest.fixture(scope="module")
 def t5(seeded_net, digits):
     return trace(seeded_net, digits[0])
@@ -24,12 +25,6 @@ def t5(seeded_net, digits):
 @pytest.fixture(scope="module")
 def tm(seeded_modern, digits):
     return trace(seeded_modern, digits[0][:4])
-
-
-@pytest.fixture(autouse=True)
-def _no_open_figures():
-    yield
-    assert plt.get_fignums() == []
 
 
 def panels(fig, cols):

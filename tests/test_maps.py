@@ -25,6 +25,8 @@ from lenet_viz.render.maps import (
 SIGMOID_MAPS = ("conv1", "pool1", "conv2", "pool2")  # pools of sigmoid outputs stay in [0, 1]
 
 
+pytestmark = pytest.mark.usefixtures("no_open_figures")
+
 @pytest.fixture(scope="module")
 def t5(seeded_net, digits):
     return trace(seeded_net, digits[0][:3])
@@ -33,13 +35,6 @@ def t5(seeded_net, digits):
 @pytest.fixture(scope="module")
 def tm(seeded_modern, digits):
     return trace(seeded_modern, digits[0][:2])
-
-
-@pytest.fixture(autouse=True)
-def _no_open_figures():
-    yield
-    # Renderers never touch pyplot; a figure in its registry would be a leak.
-    assert plt.get_fignums() == []
 
 
 def tiles(fig, n):
@@ -291,7 +286,7 @@ def test_save_figure_writes_atomically_and_closes(t5, tmp_path):
     del fig
     gc.collect()
     assert ref() is None  # nothing (no registry, no cache) keeps a saved figure alive
-    fig = plt.figure()  # a pyplot figure is unregistered (checked by the autouse fixture)
+    fig = plt.figure()  # a pyplot figure is unregistered (checked by the no_open_figures fixture)
     save_figure(fig, tmp_path / "q.svg")
     assert (tmp_path / "q.svg").read_text().lstrip().startswith("<?xml")
 
