@@ -25,8 +25,8 @@ _EXPORTS = {
     "layer_stats": "lenet_viz.stats",
     "dataset_stats": "lenet_viz.stats",
     "trace": "lenet_viz.capture",
-    "Trace": "lenet_viz.trace",
-    "LayerRecord": "lenet_viz.trace",
+    "Trace": "lenet_viz.tracedata",
+    "LayerRecord": "lenet_viz.tracedata",
     "LenetVizError": "lenet_viz.errors",
 }
 

@@ -1,4 +1,4 @@
-"""Record every layer of a Gluon net with forward hooks, into a plain :class:`~lenet_viz.trace.Trace`.
+"""Record every layer of a Gluon net with forward hooks, into a plain :class:`~lenet_viz.tracedata.Trace`.
 
 Hooks are registered on every leaf block and on the ``.act`` child of a Conv2D/Dense with a fused
 activation, and are always detached in ``finally``. Hybridized blocks run imperatively during the
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CaptureError, mxnet_message
-from .trace import LayerRecord, Trace
+from .tracedata import LayerRecord, Trace
 
 _KIND = {
     "Conv2D": "conv", "Dense": "dense", "AvgPool2D": "pool", "MaxPool2D": "pool",

@@ -46,12 +46,11 @@ from typing import Any
 import numpy as np
 
 from .errors import LenetVizError
+from .facts import BOUNDED as _BOUNDED
 
 POST_BINS = 50
 PRE_BINS = 80
 PRE_RANGE = (-10.0, 10.0)
-_BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0)}
-_RECTIFIED = ("relu", "softrelu")
 _NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
@@ -290,7 +289,7 @@ class _Collector:
 
 def layer_stats(trace: Any, low: float = 0.05, high: float = 0.95, *,
                 relu_max: float | None = None, dataset: str = "") -> DatasetStats:
-    """Statistics of every activation layer of one :class:`~lenet_viz.trace.Trace`.
+    """Statistics of every activation layer of one :class:`~lenet_viz.tracedata.Trace`.
 
     Args:
         trace: a Trace of one or many inputs.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import pickle
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from ..errors import RenderError
+from ..fileio import atomic_write
 
 DPI = 100
 #: Default figure width in inches: 900 px at :data:`DPI`, the width of a gallery page column.
@@ -63,7 +63,6 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: float | None = None) 
     Raises:
         RenderError: for an unsupported suffix or a folder that cannot be written.
     """
-    tmp = None
     try:
         p = Path(path)
         fmt = p.suffix.lower().lstrip(".")
@@ -72,22 +71,11 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: float | None = None) 
                               f"{', '.join('.' + f for f in _FORMATS)}")
         if not p.parent.is_dir():
             raise RenderError(f"cannot save {p.name}: folder {p.parent} does not exist")
-        try:
-            # Not mkstemp: its 0600 mode would survive the rename and hide gallery images from a
-            # web server; a name unique per process and thread is enough to avoid collisions.
-            tmp = p.with_name(f".{p.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            with open(tmp, "wb") as f:
-                # zlib level 3 instead of 6: ~10 % faster PNG encoding for ~7 % larger files.
-                extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
-                fig.savefig(f, format=fmt, dpi=dpi or fig.dpi, **extra)
-            os.replace(tmp, p)
-            tmp = None
-        except OSError as e:
-            raise RenderError(f"cannot write {p}: {e.strerror or e}") from None
-        return p
+        # zlib level 3 instead of 6: ~10 % faster PNG encoding for ~7 % larger files.
+        extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
+        return atomic_write(p, lambda f: fig.savefig(f, format=fmt, dpi=dpi or fig.dpi, **extra),
+                            error=RenderError)
     finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
         close_figure(fig)
 
 

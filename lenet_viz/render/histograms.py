@@ -17,18 +17,18 @@ from matplotlib.ticker import EngFormatter, MaxNLocator
 from matplotlib.transforms import Affine2D, blended_transform_factory
 
 from ..errors import RenderError
+from ..facts import BOUNDED, PRETTY
+from ..fmt import pct
 from .figures import WIDTH, layout_template, new_figure
 
 _BAND = "#d62728"
 _HIST = "#4c72b0"
 _PRE = "#8c8c8c"
 _CURVE = "#ff7f0e"
-_BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0)}
-_NAMES = {"relu": "ReLU", "softrelu": "softplus"}
 
 
 def _pct(v: float) -> str:
-    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
+    return pct(v, missing="n/a", sep="")
 
 
 def saturation_text(s: Any) -> str:
@@ -55,9 +55,9 @@ def dead_text(s: Any) -> str:
 
 def _thresholds(s: Any) -> tuple[float, float] | None:
     """Output-space saturation thresholds of a bounded activation (as the stats count them)."""
-    if s.activation not in _BOUNDED:
+    if s.activation not in BOUNDED:
         return None
-    lo, hi = _BOUNDED[s.activation]
+    lo, hi = BOUNDED[s.activation]
     return lo + s.low * (hi - lo), lo + s.high * (hi - lo)
 
 
@@ -123,7 +123,7 @@ def _post_panel(ax: Any, s: Any) -> None:
         _note(ax, dead_text(s), "dead", fontweight="bold")
         _note(ax, f"zero outputs: {_pct(s.saturated_low)}", "zero", y=0.84, size=8)
         _headroom(ax, counts, 1.45)
-    name = _NAMES.get(s.activation, s.activation)
+    name = PRETTY.get(s.activation, s.activation)
     # A pinned title height skips matplotlib's per-draw search for ticks under the title (no axis
     # here has top ticks): that search was a quarter of this figure's draw time.
     ax.set_title(f"{s.name} ({name})\n{s.n:,} unit values", fontsize=9, y=1.0, pad=4)

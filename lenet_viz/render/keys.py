@@ -3,7 +3,7 @@ plans the figures while forked workers draw them)."""
 
 from __future__ import annotations
 
-from ..trace import LayerRecord, Trace
+from ..tracedata import LayerRecord, Trace
 
 
 def is_map(rec: LayerRecord) -> bool:

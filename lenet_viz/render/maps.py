@@ -1,6 +1,6 @@
 """Feature maps, dense strips, the prediction chart, learned kernels and the input, as Figures.
 
-Every renderer here is pure: it takes a :class:`~lenet_viz.trace.Trace` (plain numpy, no MXNet),
+Every renderer here is pure: it takes a :class:`~lenet_viz.tracedata.Trace` (plain numpy, no MXNet),
 returns a ``matplotlib.figure.Figure`` built without pyplot, and writes nothing; saving is
 :func:`lenet_viz.render.figures.save_figure`. One sample of a batched trace is chosen by ``index``.
 
@@ -16,72 +16,50 @@ import gc
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from ..errors import RenderError
-from ..trace import LayerRecord, Trace
+from ..facts import BOUNDED, pretty
+from ..tracedata import LayerRecord, Trace
 from .figures import WIDTH, layout_template, new_figure
 from .keys import figure_keys, is_map, is_vector
+from .tiles import (
+    _CBAR_BAND,
+    DIVERGING,
+    IMAGE,
+    SEQUENTIAL,
+    _bare,
+    _bottom_colorbar,
+    _caption,
+    _check_index,
+    _colorbar_axes,
+    _fmt,
+    _frame,
+    _grid,
+    _place,
+    _record,
+    _relative_colorbar,
+    _Scale,
+    _shape,
+    _suptitle,
+    _sym,
+    _tile_figure,
+    _tile_limits,
+    _title,
+    _top,
+    _values,
+)
 
-SEQUENTIAL = "viridis"
-DIVERGING = "RdBu_r"
-IMAGE = "gray"
 SCALES = ("layer", "channel")
-_MAX_COLS = 8
 _PASS_THROUGH = ("pool", "gap", "flatten", "dropout")  # kinds that keep their input's value range
-_FIXED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0)}
-_PRETTY = {"relu": "ReLU", "softrelu": "softplus"}
-
-
-@dataclass(frozen=True)
-class _Scale:
-    """A colour scale and the words that state it on the colorbar."""
-
-    cmap: str
-    vmin: float
-    vmax: float
-    label: str
 
 
 # ---------------------------------------------------------------- input checks
-
-
-def _record(trace: Trace, layer: str) -> LayerRecord:
-    """The named layer, or a RenderError listing the names."""
-    if not isinstance(trace, Trace):
-        raise RenderError(f"expected a lenet_viz Trace, got {type(trace).__name__}")
-    try:
-        return trace[layer]
-    except KeyError:
-        raise RenderError(f"no layer {layer!r} in this trace; layers: {', '.join(trace.names)}") from None
-
-
-def _check_index(trace: Trace, index: int) -> int:
-    """``index`` as an int within the trace's batch, or a RenderError naming the valid range."""
-    n = trace.input.shape[0]
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
-        raise RenderError(f"index {index!r} is out of range: this trace holds {n} input(s), "
-                          f"so index must be 0..{n - 1}")
-    return int(index)
-
-
-def _values(rec: LayerRecord, pre: bool) -> np.ndarray:
-    """The output or pre-activation array, or a RenderError when the layer has no pre-activation."""
-    if not pre:
-        return rec.output
-    if rec.pre is None:
-        raise RenderError(f"layer {rec.name} has no pre-activation (it applies no activation); "
-                          f"draw it with pre=False")
-    return rec.pre
 
 
 _is_map, _is_vector = is_map, is_vector
@@ -97,7 +75,7 @@ def _source(trace: Trace, rec: LayerRecord) -> tuple[str | None, str]:
     while True:
         r = trace.layers[i]
         if r.activation:
-            return r.activation, f"{prefix}{_PRETTY.get(r.activation, r.activation)} output"
+            return r.activation, f"{prefix}{pretty(r.activation)} output"
         if r.kind in _PASS_THROUGH and i > 0:
             if r.kind in ("pool", "gap") and not prefix:
                 prefix = f"{r.config.get('pool', 'avg')}-pooled "
@@ -110,161 +88,20 @@ def _source(trace: Trace, rec: LayerRecord) -> tuple[str | None, str]:
         return None, f"{prefix}{what}"
 
 
-def _fmt(v: float) -> str:
-    """Short numbers for tile titles: two decimals while small, fewer as they grow."""
-    a = abs(v)
-    return f"{v:.2f}" if a < 10 else f"{v:.1f}" if a < 1000 else f"{v:.3g}"
-
-
-def _sym(data: np.ndarray) -> float:
-    m = float(np.max(np.abs(data))) if data.size else 0.0
-    return m if m > 0 else 1.0  # an all-zero array still needs a non-empty range
-
-
 def _layer_scale(trace: Trace, rec: LayerRecord, data: np.ndarray, pre: bool) -> _Scale:
     """One scale for the whole layer (all channels of the chosen sample)."""
     if pre:
         m = _sym(data)
         return _Scale(DIVERGING, -m, m, f"pre-activation z (shared, symmetric ±{_fmt(m)})")
     act, what = _source(trace, rec)
-    if act in _FIXED:
-        lo, hi = _FIXED[act]
+    if act in BOUNDED:
+        lo, hi = BOUNDED[act]
         return _Scale(SEQUENTIAL if lo == 0 else DIVERGING, lo, hi, f"{what} (fixed {lo:g}–{hi:g})")
     if data.size and float(data.min()) >= 0:
         hi = float(data.max()) or 1.0
         return _Scale(SEQUENTIAL, 0.0, hi, f"{what} (shared, 0–{_fmt(hi)})")
     m = _sym(data)
     return _Scale(DIVERGING, -m, m, f"{what} (shared, symmetric ±{_fmt(m)})")
-
-
-def _tile_limits(scale: _Scale, tile: np.ndarray) -> tuple[float, float]:
-    """Per-channel limits: the tile's own range, symmetric about 0 when the map is diverging."""
-    if scale.cmap == DIVERGING:
-        m = _sym(tile)
-        return -m, m
-    lo, hi = float(tile.min()), float(tile.max())
-    if hi - lo < 1e-12:  # a constant tile: widen so the colour maps to the middle, not an edge
-        lo, hi = lo - 0.5e-6, hi + 0.5e-6
-    return lo, hi
-
-
-# ---------------------------------------------------------------- layout helpers
-# Tile figures are laid out by hand in inches: the space for every line of text is budgeted, so
-# nothing is clipped, and it costs nothing at draw time (constrained layout took ~0.3 s per grid).
-
-_LINE = 1.3 / 72  # inches per point of font size for one line of text, leading included
-_SUPTITLE_PT = 10
-_GAP = 0.1  # inches between tiles
-_CBAR_BAND = 0.8  # inches below the content for a horizontal colorbar, its ticks and label
-
-
-def _grid(n: int, max_cols: int = _MAX_COLS) -> tuple[int, int]:
-    cols = min(n, max_cols)
-    return math.ceil(n / cols), cols
-
-
-def _bare(ax: Any) -> None:
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def _frame(ax: Any) -> None:
-    """Dress an image axes as a tile: a thin frame, without any axis machinery.
-
-    With the axis off (and titles pinned in height, which skips matplotlib's per-draw search for
-    tick labels under them) a many-tile figure draws in half the time.
-    """
-    ax.set_axis_off()
-    ax.add_artist(Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, linewidth=0.6,
-                            edgecolor="#444444", clip_on=False))
-    for axis in (ax.xaxis, ax.yaxis):
-        # Never drawn, yet the tick objects an Axes makes at birth are ~70 % of its objects, which
-        # pickling and every garbage collection walk. Deleting the lists returns them to their lazy,
-        # empty state (as ``Axis.reset_ticks`` does); they are rebuilt if the axis is turned on.
-        del axis.majorTicks, axis.minorTicks
-
-
-def _title(ax: Any, title: str, fontsize: float) -> None:
-    ax.set_title(title, fontsize=fontsize, y=1.0, pad=3)
-
-
-def _top(lines: int) -> float:
-    return 0.22 + lines * _SUPTITLE_PT * _LINE
-
-
-def _place(fig: Figure, x: float, y: float, w: float, h: float) -> Any:
-    """An axes at (x, y) with size (w, h), all in inches from the bottom-left corner."""
-    fw, fh = fig.get_size_inches()
-    return fig.add_axes((x / fw, y / fh, w / fw, h / fh))
-
-
-def _suptitle(fig: Figure, text: str) -> None:
-    fig.suptitle(text, fontsize=_SUPTITLE_PT, y=1 - 0.1 / fig.get_size_inches()[1], va="top")
-
-
-def _colorbar_axes(fig: Figure) -> Any:
-    """The axes of the horizontal colorbar centred under the content."""
-    fw = fig.get_size_inches()[0]
-    w = min(5.5, fw - 1.0)
-    return _place(fig, (fw - w) / 2, 0.5, w, 0.13)
-
-
-def _bottom_colorbar(fig: Figure, mappable: Any, label: str, cax: Any = None) -> Any:
-    cb = fig.colorbar(mappable, cax=cax if cax is not None else _colorbar_axes(fig),
-                      orientation="horizontal")
-    cb.set_label(label, fontsize=9, labelpad=2)
-    cb.ax.tick_params(labelsize=8)
-    return cb
-
-
-def _tile_figure(n: int, cols: int, tile_max: float, title_lines: int, title_pt: float,
-                 sup_lines: int = 2) -> tuple[Figure, list, Any]:
-    """A figure of ``n`` framed square tiles, ``cols`` per row, with room for titles and suptitle,
-    and an empty colorbar axes below: ``(figure, tile axes, colorbar axes)``."""
-    fig = _tile_layout(n, cols, tile_max, title_lines, title_pt, sup_lines)
-    return fig, fig.axes[:n], fig.axes[n]
-
-
-@layout_template
-def _tile_layout(n: int, cols: int, tile_max: float, title_lines: int, title_pt: float,
-                 sup_lines: int) -> Figure:
-    rows = math.ceil(n / cols)
-    title_h = title_lines * title_pt * _LINE + 0.04 if title_lines else 0.0
-    tile = min(tile_max, (WIDTH - 0.3 - (cols - 1) * _GAP) / cols)
-    content_w = cols * tile + (cols - 1) * _GAP
-    top = _top(sup_lines)
-    width = max(content_w + 0.3, 6.0)  # 6 in: room for a two-line suptitle and the colorbar label
-    height = top + rows * (title_h + tile) + (rows - 1) * _GAP + _CBAR_BAND
-    fig = new_figure(width, height, layout=None)
-    x0 = (width - content_w) / 2
-    for k in range(n):
-        r, c = divmod(k, cols)
-        y = height - top - r * (title_h + tile + _GAP) - title_h - tile
-        _frame(_place(fig, x0 + c * (tile + _GAP), y, tile, tile))
-    _colorbar_axes(fig)
-    return fig
-
-
-def _relative_colorbar(fig: Figure, scale: _Scale, cax: Any) -> Any:
-    """The one colorbar that is true for every tile when each tile has its own limits."""
-    if scale.cmap == DIVERGING:
-        sm = ScalarMappable(Normalize(-1, 1), scale.cmap)
-        cb = _bottom_colorbar(fig, sm, "per-channel scale, symmetric: each tile's ±m is in its title", cax)
-        cb.set_ticks([-1, 0, 1], labels=["−m", "0", "+m"])
-    else:
-        sm = ScalarMappable(Normalize(0, 1), scale.cmap)
-        cb = _bottom_colorbar(fig, sm, "per-channel scale: each tile's [min, max] is in its title", cax)
-        cb.set_ticks([0, 1], labels=["tile min", "tile max"])
-    return cb
-
-
-def _caption(trace: Trace, index: int) -> str:
-    label = trace.model or "model"
-    return f"{label}, input #{index}" if trace.input.shape[0] > 1 else label
-
-
-def _shape(shape: tuple) -> str:
-    return "×".join(str(s) for s in shape[1:])
 
 
 # ---------------------------------------------------------------- renderers
@@ -274,7 +111,7 @@ def feature_maps(trace: Trace, layer: str, index: int = 0, scale: str = "layer",
     """A grid of one layer's channel maps for one input, on a stated colour scale.
 
     Args:
-        trace: a captured :class:`~lenet_viz.trace.Trace`.
+        trace: a captured :class:`~lenet_viz.tracedata.Trace`.
         layer: a layer with a 4-D output (conv, pool, bn, act), e.g. ``conv1``.
         index: which input of the batch to draw.
         scale: ``"layer"`` (one scale for all channels; sigmoid outputs fixed to 0–1) or
@@ -482,82 +319,6 @@ def prediction_chart(trace: Trace, index: int = 0, classes: Any = None) -> Figur
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(f"prediction: {labels[best]} (p = {probs[best]:.2f})\n{_caption(trace, index)}",
                  fontsize=10, y=1.0, pad=6)  # pinned: skips the per-draw search for top ticks
-    return fig
-
-
-def kernels_figure(trace: Trace, layer: str) -> Figure:
-    """A conv layer's learned kernels on one shared diverging scale, symmetric about 0.
-
-    A bank with one input channel (conv1) is drawn as one tile per output channel, titled
-    ``out k``. A bank with several input channels is one mosaic image: kernel ``(o, i)`` fills
-    rows ``o*(kh+1) … o*(kh+1)+kh-1`` and columns ``i*(kw+1) … i*(kw+1)+kw-1``, with masked
-    one-pixel gaps between, so rows are output channels and columns input channels. (One axes
-    per kernel would cost ~10 ms each: 96 for LeNet's conv2, 2,048 for the modern conv3.)
-
-    Args:
-        trace: a captured Trace (kernels are the same for every input).
-        layer: a conv layer, e.g. ``conv1``.
-    Returns:
-        a Figure: the tile or mosaic axes, then one colorbar axes.
-    Raises:
-        RenderError: unknown layer or a layer without 4-D ``weight``.
-    """
-    rec = _record(trace, layer)
-    w = rec.weights.get("weight")
-    if w is None or np.ndim(w) != 4:
-        convs = [r.name for r in trace if np.ndim(r.weights.get("weight")) == 4]
-        raise RenderError(f"layer {rec.name} has no convolution kernels; kernels exist for "
-                          f"{', '.join(convs) or 'no layer'}")
-    w = np.asarray(w)
-    n_out, n_in, kh, kw = w.shape
-    m = _sym(w)
-    label = f"weight (shared, symmetric ±{_fmt(m)})"
-    title = f"{rec.name} kernels: {n_out}×{n_in}×{kh}×{kw} ({rec.describe()})"
-
-    if n_in == 1:
-        _, cols = _grid(n_out)
-        fig, axes, cax = _tile_figure(n_out, cols, 1.0, 1, 9)
-        for o, ax in enumerate(axes):
-            ax.imshow(w[o, 0], cmap=DIVERGING, vmin=-m, vmax=m, interpolation="nearest")
-            _title(ax, f"out {o}", 9)
-        _bottom_colorbar(fig, axes[0].images[0], label, cax)
-        _suptitle(fig, f"{title}\none kernel per output channel; blue < 0 < red")
-        return fig
-
-    step_h, step_w = kh + 1, kw + 1
-    mosaic = np.full((n_out * step_h - 1, n_in * step_w - 1), np.nan, dtype=np.float32)
-    for o in range(n_out):
-        for i in range(n_in):
-            mosaic[o * step_h:o * step_h + kh, i * step_w:i * step_w + kw] = w[o, i]
-    px = min(0.08, 6.6 / mosaic.shape[0], 5.0 / mosaic.shape[1])  # inches per kernel pixel
-    mw, mh = mosaic.shape[1] * px, mosaic.shape[0] * px
-    left, right, top, bottom = 0.75, 1.3, _top(2) + 0.45, 0.3  # labels, colorbar, in-channel ticks
-    fw = max(left + mw + right, 6.0)
-    fh = top + mh + bottom
-    fig = new_figure(fw, fh, layout=None)
-    x0 = left + (fw - left - right - mw) / 2
-    ax = _place(fig, x0, bottom, mw, mh)
-    # Grey gaps: white would merge with near-zero weights, which RdBu_r draws almost white.
-    cmap = colormaps[DIVERGING].with_extremes(bad="#a6a6a6")
-    im = ax.imshow(np.ma.masked_invalid(mosaic), cmap=cmap, vmin=-m, vmax=m,
-                   interpolation="nearest", aspect="auto")
-    every_in, every_out = math.ceil(n_in / 16), math.ceil(n_out / 24)
-    ax.set_xticks([i * step_w + (kw - 1) / 2 for i in range(0, n_in, every_in)],
-                  labels=[str(i) for i in range(0, n_in, every_in)], fontsize=8)
-    ax.set_yticks([o * step_h + (kh - 1) / 2 for o in range(0, n_out, every_out)],
-                  labels=[str(o) for o in range(0, n_out, every_out)], fontsize=8)
-    ax.xaxis.set_ticks_position("top")
-    ax.xaxis.set_label_position("top")
-    ax.tick_params(length=0, pad=2)
-    ax.set_xlabel("input channel", fontsize=9, labelpad=3)
-    ax.set_ylabel("output channel", fontsize=9, labelpad=3)
-    for side in ax.spines.values():
-        side.set_visible(False)
-    cax = _place(fig, x0 + mw + 0.25, bottom + mh * 0.1, 0.13, mh * 0.8)
-    cb = fig.colorbar(im, cax=cax)
-    cb.set_label(label, fontsize=9)
-    cb.ax.tick_params(labelsize=8)
-    _suptitle(fig, f"{title}\nrows = output channel, columns = input channel; blue < 0 < red")
     return fig
 
 

@@ -162,6 +162,11 @@ class Trace:
             })
         return rows
 
+    def to_dict(self) -> dict:
+        """The shape walk as JSON-ready data: model, input shape, :meth:`rows` and totals."""
+        return {"model": self.model, "variant": self.variant, "input_shape": list(self.input.shape[1:]),
+                "layers": self.rows(), "total_params": self.total_params, "total_macs": self.total_macs}
+
     def summary(self) -> str:
         """A plain-text table of the shape walk, with totals."""
         head = f"{'layer':<10}{'kind':<9}{'output':<14}{'params':>9}{'MACs':>12}{'RF':>5}  details"

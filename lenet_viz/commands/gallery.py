@@ -1,0 +1,42 @@
+"""``lenet-viz gallery``: the static HTML gallery."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ._common import OutputFolder, Progress, fail_if, load_images, model_option, quiet_option
+
+
+@click.command("gallery")
+@click.argument("images", nargs=-1, type=click.Path())
+@model_option
+@click.option("-o", "--output", default="gallery", show_default=True, type=OutputFolder(),
+              help="gallery folder (replaced atomically; only folders made by lenet-viz are replaced)")
+@quiet_option
+def command(images: tuple, model_name: str, output: object, quiet: bool) -> None:
+    """Build the static HTML gallery: model card, clickable diagram, a page per digit.
+
+    By default one held-out digit per class; IMAGES add your own. Open OUTPUT/index.html in a
+    browser: it works from disk, offline.
+
+    \b
+    Example:
+      lenet-viz gallery
+      lenet-viz gallery my7.png --model modern -o modern-gallery
+    """
+    from ..data import load_dataset
+    from ..model import load_model
+    from ..site import Digit, build_gallery
+
+    model = load_model(model_name)
+    data = load_dataset(model.card.get("dataset", "mnist-5k"))
+    loaded, failed = load_images(images)
+    user = [Digit("", os.path.basename(p), info.array[0], info.raw, None, info.notes) for p, info in loaded]
+    bar = Progress(not quiet)
+    result = build_gallery(output, model, data, user, progress=lambda d, t, label: bar("gallery", d, t))
+    bar.close()
+    click.echo(f"gallery: {len(result.digits)} digits, held-out accuracy {result.accuracy:.4f}")
+    click.echo(f"open {result.index.resolve().as_uri()}")
+    fail_if(failed, len(images))

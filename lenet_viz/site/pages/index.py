@@ -1,0 +1,26 @@
+"""The overview page: the model card, accuracy, the clickable diagram, the digits and the other pages."""
+
+from __future__ import annotations
+
+from ..context import Page, PageContext
+from . import digits
+
+_CARD_FIELDS = ("dataset_description", "why", "augment_shift_px", "init", "command", "sha256",
+                "test_accuracy", "optimizer", "lr", "epochs", "batch_size", "seed", "dataset")
+
+
+def build(ctx: PageContext) -> str:
+    first = ctx.digits[0]
+    card = {"description": "", **dict.fromkeys(_CARD_FIELDS), **ctx.model.card}
+    classes = ctx.data.classes
+    ctx.write_page(
+        PAGE.href, f"LeNet, layer by layer: {ctx.model.source}", "index.html",
+        card=card, total_params=ctx.trace.total_params, accuracy=ctx.accuracy, n_test=len(ctx.data.test),
+        diagram_svg=digits.diagram_svg(ctx.trace, digits.href(first)), first_digit=first,
+        digits=[{**d.context(classes), "href": digits.href(d), "thumb": f"assets/{d.slug}/thumb.png"}
+                for d in ctx.digits],
+        n_user=sum(1 for d in ctx.digits if d.truth is None), extra_pages=ctx.blurbs)
+    return ""
+
+
+PAGE = Page("index.html", "Overview", build)
