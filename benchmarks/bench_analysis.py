@@ -29,34 +29,31 @@ GALLERY_TARGET_S = 45.0
 
 
 def time_pages(model_name: str) -> dict:
-    """Each page built alone into a temporary folder, with the gallery's real context."""
+    """Each analysis page built alone into a temporary folder, with the gallery's real context."""
     import numpy as np
 
-    from lenet_viz import site
     from lenet_viz.capture import trace
     from lenet_viz.data import load_dataset
     from lenet_viz.model import load_model
-    from lenet_viz.pages import PAGES
+    from lenet_viz.site.context import PageContext
+    from lenet_viz.site.gallery import held_out_digits
+    from lenet_viz.site.pages import ANALYSES
 
     t0 = time.perf_counter()
     model = load_model(model_name)
     data = load_dataset(model.card.get("dataset", "mnist-5k"))
-    digits = []
-    for c in range(len(data.classes)):
-        i = int(np.flatnonzero(data.test.y == c)[0])
-        digits.append(site.Digit(f"test-{i:04d}", f"held-out #{i} ({c})", data.test.x[i], None, c))
+    digits = held_out_digits(data)
     t = trace(model, np.stack([d.x for d in digits]))
     for i, d in enumerate(digits):
         d.label = int(t.probabilities[i].argmax())
     setup = time.perf_counter() - t0
     out = {"setup_s": round(setup, 2), "pages": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        nav = site.NAV + [{"href": p["href"], "title": p["title"]} for p in PAGES]
-        ctx = {"tmp": Path(tmp), "model": model, "data": data, "trace": t, "digits": digits,
-               "env": site._env(), "nav": nav, "common": site._common, "tick": lambda *a: None}
-        for page in PAGES:
+        nav = [{"href": p.href, "title": p.title} for p in ANALYSES]
+        ctx = PageContext(Path(tmp), model, data, t, digits, nav)
+        for page in ANALYSES:
             t1 = time.perf_counter()
-            page(ctx)
+            page.build(ctx)
             out["pages"][page.href] = round(time.perf_counter() - t1, 2)
     out["pages_total_s"] = round(sum(out["pages"].values()), 2)
     return out
@@ -70,9 +67,8 @@ def time_gallery(model_name: str) -> dict:
         "from lenet_viz.data import load_dataset\n"
         "from lenet_viz.model import load_model\n"
         "from lenet_viz.site import build_gallery\n"
-        "from lenet_viz.pages import PAGES\n"
         "m = load_model(sys.argv[1]); d = load_dataset(m.card.get('dataset', 'mnist-5k'))\n"
-        "build_gallery(Path(sys.argv[2]), m, d, [], extra_pages=list(PAGES))\n"
+        "build_gallery(Path(sys.argv[2]), m, d, [])\n"
         "print(time.perf_counter() - t)\n")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -85,7 +81,8 @@ def time_gallery(model_name: str) -> dict:
 
 def time_init() -> dict:
     """The full init comparison, as shipped, and whether it reproduces the shipped record exactly."""
-    from lenet_viz.analysis import compare_init, dump_record, load_record
+    from lenet_viz.analyses.inits import compare_init
+    from lenet_viz.analyses.records import dump_record, load_record
 
     per = {}
     t0 = time.perf_counter()

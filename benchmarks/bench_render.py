@@ -50,7 +50,8 @@ def _model(variant: str) -> tuple[Any, str]:
 def _builders(t: Any) -> list:
     """(name, build, suffix) for every figure of one digit, in gallery order."""
     from lenet_viz.render.histograms import saturation_figure
-    from lenet_viz.render.maps import kernels_figure, trace_figures
+    from lenet_viz.render.kernels import kernels_figure
+    from lenet_viz.render.maps import trace_figures
     from lenet_viz.stats import layer_stats
 
     out: list = [("trace_figures", lambda: trace_figures(t, 0), "png")]

@@ -66,3 +66,32 @@ def no_open_figures():
 
     yield
     assert plt.get_fignums() == []
+
+
+@pytest.fixture(scope="session")
+def data():
+    from lenet_viz.data import mnist5k
+
+    return mnist5k()
+
+
+@pytest.fixture(scope="session")
+def small(data):
+    """40 held-out digits (ragged batches of 7 in the streamed analyses)."""
+    return data.test.x[:40], data.test.y[:40]
+
+
+@pytest.fixture(scope="session")
+def trained():
+    """The shipped lenet5: a random net's output hardly depends on its input, a trained one's does."""
+    from lenet_viz.model import load_model
+
+    return load_model("lenet5")
+
+
+@pytest.fixture(scope="session")
+def half_blank(small):
+    """A real digit with its lower half erased: rows 14–27 are exactly the background (0)."""
+    x = small[0][3].copy()
+    x[0, 14:] = 0.0
+    return x

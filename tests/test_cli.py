@@ -127,7 +127,7 @@ def test_activations_bad_outputs(tmp_path):
 
 def test_unwritable_output(tmp_path, monkeypatch):
     # CI runs as root, where permission bits do not bite: simulate the OS refusing instead.
-    import lenet_viz.site as site
+    import lenet_viz.site.publish as site
 
     real = os.access
     monkeypatch.setattr(site.os, "access", lambda p, m: False if str(p) == str(tmp_path) else real(p, m))

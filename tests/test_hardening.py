@@ -36,9 +36,10 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from PIL import Image, ImageDraw
 
-import lenet_viz.pages as pages
-import lenet_viz.render.figures as figures
-import lenet_viz.site as site
+import lenet_viz.fileio as fileio
+import lenet_viz.site.pages as pages
+import lenet_viz.site.pages.digits as digit_pages
+import lenet_viz.site.publish as publish
 from lenet_viz.cli import cli
 from lenet_viz.errors import ImageError
 from lenet_viz.images import load_digit
@@ -523,7 +524,7 @@ def test_shipped_name_beats_a_folder_of_that_name(tmp_path, monkeypatch):
 def previous(tmp_path, gallery_run, monkeypatch):
     """A finished gallery at tmp_path/site/gallery, and its contents; rebuilds skip the analysis
     pages (they take seconds and are not what a fault test is about)."""
-    monkeypatch.setattr(pages, "PAGES", [])
+    monkeypatch.setattr(pages, "PAGES", pages.CORE)
     out = tmp_path / "site" / "gallery"
     shutil.copytree(gallery_run["out"], out, symlinks=True)
     return out, tree(out)
@@ -540,7 +541,7 @@ def _gallery(out: Path, model: Path, *images: object):
 
 
 def test_build_folder_removed_mid_gallery(previous, monkeypatch, tiny_model, inputs):
-    real, calls = site.render_digit, []
+    real, calls = digit_pages.render_digit, []
 
     def remove_then_render(trace1, digit, folder, base, *a, **k):
         calls.append(digit.name)
@@ -550,21 +551,21 @@ def test_build_folder_removed_mid_gallery(previous, monkeypatch, tiny_model, inp
             shutil.rmtree(base)
         return real(trace1, digit, folder, base, *a, **k)
 
-    monkeypatch.setattr(site, "render_digit", remove_then_render)
+    monkeypatch.setattr(digit_pages, "render_digit", remove_then_render)
     r = _gallery(previous[0], tiny_model, inputs["good"]["palette-png"])
     assert "was removed during the build" in failed(r)
     _intact(previous)
 
 
 def test_build_folder_removed_mid_activations(tmp_path, monkeypatch, tiny_model, inputs):
-    real = site.render_digit
+    real = digit_pages.render_digit
 
     def remove_then_render(trace1, digit, folder, base, *a, **k):
         shutil.rmtree(base)  # every later write succeeds: mkdir(parents=True) re-creates the folder
         return real(trace1, digit, folder, base, *a, **k)
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(site, "render_digit", remove_then_render)
+    monkeypatch.setattr(digit_pages, "render_digit", remove_then_render)
     r = invoke("activations", "-q", "-o", "act", "--model", tiny_model, inputs["good"]["palette-png"])
     assert "was removed during the build" in failed(r)
     assert list(tmp_path.iterdir()) == []  # no page without its marker, no empty output folder
@@ -572,13 +573,13 @@ def test_build_folder_removed_mid_activations(tmp_path, monkeypatch, tiny_model,
 
 def test_output_folder_removed_mid_gallery_still_ends_complete(previous, monkeypatch, tiny_model, inputs):
     out = previous[0]  # the previous gallery is deleted while the new one is built
-    real = site.render_digit
+    real = digit_pages.render_digit
 
     def render_then_remove(*a, **k):
         shutil.rmtree(out, ignore_errors=True)
         return real(*a, **k)
 
-    monkeypatch.setattr(site, "render_digit", render_then_remove)
+    monkeypatch.setattr(digit_pages, "render_digit", render_then_remove)
     r = _gallery(out, tiny_model, inputs["good"]["palette-png"])
     assert r.exit_code == 0, r.output
     assert page_problems(out, []) == []
@@ -615,16 +616,9 @@ def test_write_faults_leave_the_previous_gallery(fault, previous, monkeypatch, t
     where, exc, says = FAULTS[fault]
     if where == "figure":
         # patched in this process before the render workers fork, so they fail the same way
-        monkeypatch.setattr(figures, "open", _raise_on("conv2.png", exc), raising=False)
+        monkeypatch.setattr(fileio, "open", _raise_on("conv2.png", exc), raising=False)
     elif where == "html":
-        real_write = Path.write_text
-
-        def write_text(self, *a, **k):
-            if self.suffix == ".html" and self.name != "index.html":
-                raise exc
-            return real_write(self, *a, **k)
-
-        monkeypatch.setattr(Path, "write_text", write_text)
+        monkeypatch.setattr(fileio, "open", _raise_on("digit-test-0000.html", exc), raising=False)
     elif where == "thumb":
         real_save = Image.Image.save
 
@@ -635,14 +629,14 @@ def test_write_faults_leave_the_previous_gallery(fault, previous, monkeypatch, t
 
         monkeypatch.setattr(Image.Image, "save", save)
     elif where == "swap":
-        real_mkdtemp = site.tempfile.mkdtemp
+        real_mkdtemp = publish.tempfile.mkdtemp
 
         def mkdtemp(*a, prefix="", **k):
             if ".old-" in prefix:
                 raise exc
             return real_mkdtemp(*a, prefix=prefix, **k)
 
-        monkeypatch.setattr(site.tempfile, "mkdtemp", mkdtemp)
+        monkeypatch.setattr(publish.tempfile, "mkdtemp", mkdtemp)
     else:
         real_rename = os.rename
 
@@ -651,7 +645,7 @@ def test_write_faults_leave_the_previous_gallery(fault, previous, monkeypatch, t
                 raise exc
             return real_rename(src, dst)
 
-        monkeypatch.setattr(site.os, "rename", rename)
+        monkeypatch.setattr(publish.os, "rename", rename)
     r = _gallery(previous[0], tiny_model, inputs["good"]["palette-png"])
     assert says.lower() in failed(r).lower()
     _intact(previous)
@@ -659,7 +653,7 @@ def test_write_faults_leave_the_previous_gallery(fault, previous, monkeypatch, t
 
 def test_dot_missing_during_gallery(previous, tmp_path, monkeypatch, tiny_model, inputs):
     calls = []
-    monkeypatch.setattr(site, "render_digit", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(digit_pages, "render_digit", lambda *a, **k: calls.append(1))
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     err = failed(_gallery(previous[0], tiny_model, inputs["good"]["palette-png"]))
     assert "graphviz" in err and "apt-get install graphviz" in err
@@ -686,7 +680,7 @@ def test_swap_lock_admits_one_at_a_time(tmp_path):
     first_in = threading.Event()
 
     def hold(seconds: float) -> None:
-        with site._locked(lock):
+        with publish._locked(lock):
             inside.append(1)
             first_in.set()
             overlaps.append(len(inside))
@@ -725,7 +719,8 @@ def test_concurrent_galleries_end_as_one(tmp_path, tiny_model, inputs):
     assert {p.name for p in out.glob("digit-*.html")} == {"digit-test-0000.html",
                                                           f"digit-{Path(shown[1]).stem}.html"}
     assets = {p.name for p in (out / "assets").iterdir() if p.is_dir()}
-    assert assets - {"test-0000", Path(shown[1]).stem} == {Path(p.href).stem for p in pages.PAGES}  # no mix
+    stems = {p.stem for p in pages.PAGES if p.nav} - {"index"}  # the pages' figure folders
+    assert assets - {"test-0000", Path(shown[1]).stem} == stems  # no mix
     assert page_problems(out, []) == []
     assert sorted(p.name for p in out.parent.iterdir()) == ["gallery"]  # no temp, old or lock left
 

@@ -9,7 +9,9 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pytest
 
-from lenet_viz.pages import PAGES, PAGES_BY_NAME, Page
+from lenet_viz.site.context import Page, PageContext
+from lenet_viz.site.pages import ANALYSES as PAGES
+from lenet_viz.site.pages import occlusion
 
 
 class _Refs(HTMLParser):
@@ -42,11 +44,11 @@ def built(tmp_path_factory):
 
     The net is private to this module: the occlusion page hybridizes the gallery model's layers.
     """
-    from lenet_viz import site
     from lenet_viz._mx import seed_all
     from lenet_viz.capture import trace
     from lenet_viz.data import Dataset, Split, mnist5k
     from lenet_viz.model import Model, build_net
+    from lenet_viz.site.context import Digit
 
     seed_all(0)
     seeded_net = Model(build_net("lenet5"), "lenet5", source="seeded-lenet5")
@@ -57,17 +59,16 @@ def built(tmp_path_factory):
     digits = []
     for c in (2, 4, 7):
         i = int(np.flatnonzero(data.test.y == c)[0])
-        digits.append(site.Digit(f"test-{i:04d}", f"held-out #{i} ({c})", data.test.x[i], None, c))
-    digits.append(site.Digit("odd-name", 'odd <b>&"name', data.test.x[0], None, None))
+        digits.append(Digit(f"test-{i:04d}", f"held-out #{i} ({c})", data.test.x[i], None, c))
+    digits.append(Digit("odd-name", 'odd <b>&"name', data.test.x[0], None, None))
     t = trace(seeded_net, np.stack([d.x for d in digits]))
     for i, d in enumerate(digits):
         d.label = int(t.probabilities[i].argmax())
     out = tmp_path_factory.mktemp("pages")
     ticks = []
-    nav = site.NAV + [{"href": p["href"], "title": p["title"]} for p in PAGES]
-    ctx = {"tmp": out, "model": seeded_net, "data": data, "trace": t, "digits": digits, "env": site._env(),
-           "nav": nav, "common": site._common, "tick": ticks.append}
-    results = [page(ctx) for page in PAGES]
+    nav = [{"href": p.href, "title": p.title} for p in PAGES]
+    ctx = PageContext(out, seeded_net, data, t, digits, nav, on_tick=ticks.append)
+    results = [{"href": page.href, "title": page.title, "blurb": page.build(ctx)} for page in PAGES]
     return out, results, ticks
 
 
@@ -126,7 +127,7 @@ def test_names_are_escaped(built):
 
 
 def test_dynamics_page_shows_the_record(built):
-    from lenet_viz.analysis import load_record
+    from lenet_viz.analyses.records import load_record
 
     out, _, _ = built
     rec = load_record("dynamics")
@@ -135,9 +136,12 @@ def test_dynamics_page_shows_the_record(built):
     assert f"50 % at epoch {rec['summary']['takeoff_epoch']}" in html
 
 
-def test_page_objects_name_themselves():
-    p = PAGES_BY_NAME["occlusion"]
-    assert isinstance(p, Page) and p["href"] == "occlusion.html" and p["title"] == "Occlusion"
-    with pytest.raises(KeyError):
-        p["blurb"]
-    assert len({q.href for q in PAGES}) == len(PAGES)
+def test_pages_follow_one_contract():
+    from lenet_viz.site.pages import CORE
+    from lenet_viz.site.pages import PAGES as ALL
+
+    p = occlusion.PAGE
+    assert isinstance(p, Page) and p.href == "occlusion.html" and p.title == "Occlusion" and p.listed
+    assert len({q.href for q in ALL}) == len(ALL) == len(CORE) + len(PAGES)
+    assert ALL[0].href.startswith("digit-") and ALL[-1].href == "index.html"  # the index lists the others
+    assert all(isinstance(q, Page) and callable(q.build) for q in ALL)

@@ -132,7 +132,7 @@ def test_hostile_name_is_escaped_and_sanitised(gallery):
 
 
 def test_interrupted_build_leaves_previous_gallery(tmp_path, monkeypatch, gallery):
-    import lenet_viz.site as site
+    from lenet_viz.site.pages import digits as site
 
     src, _ = gallery
     out = tmp_path / "gallery"

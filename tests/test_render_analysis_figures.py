@@ -1,0 +1,35 @@
+"""The analysis figures (render/dynamics, inits, top, occlusion) are pure and shaped by their data."""
+
+
+import numpy as np
+import pytest
+
+from lenet_viz.analyses.occlusion import occlusion_map
+from lenet_viz.analyses.records import load_record
+from lenet_viz.analyses.top import top_activations
+
+
+def test_figures_are_pure_and_shaped(seeded_net, small, half_blank):
+    from matplotlib.figure import Figure
+
+    from lenet_viz.render import dynamics, inits, occlusion
+    from lenet_viz.render import top as rtop
+
+    dyn, ini = load_record("dynamics"), load_record("init")
+    fig = dynamics.dynamics_figure(dyn)
+    assert isinstance(fig, Figure) and len(fig.axes) == 5
+    labels = [ln.get_label() for ln in fig.axes[1].lines if not ln.get_label().startswith("_")]
+    assert labels == ["conv1", "conv2", "dense1", "dense2"]  # one saturation line per sigmoid layer
+    grid = dynamics.histogram_grid(dyn)
+    assert len(grid.axes) == 4 * len(dyn["summary"]["hist_epochs"])
+    layers = inits.init_layers_figure(ini)
+    assert len(layers.axes) == 12 and len(layers.axes[0].lines) == 3  # one line per init
+    x, y = small
+    top = top_activations(seeded_net, x, k=4, layers=["conv1"])[0]
+    tf = rtop.top_examples_figure(top, x, y)
+    assert len(tf.axes) == 2 * 6  # kernel + crops per channel
+    occ = occlusion_map(seeded_net, half_blank)
+    of = occlusion.occlusion_figure(half_blank, occ, "d")
+    np.testing.assert_array_equal(of.axes[1].images[0].get_array(), occ.pixel)
+    lim = of.axes[1].images[0].get_clim()
+    assert lim[0] == -lim[1] == pytest.approx(-float(np.abs(occ.pixel).max()))
