@@ -150,3 +150,28 @@ def test_train_cli_writes_card(tmp_path):
     assert "test accuracy" in r.output
     assert json.loads(run("evaluate", "--model", tmp_path / "m.params", "--json").stdout)["n"] == 1000
     assert "does not exist" in bad("train", "--epochs", "1", "-o", tmp_path / "no" / "m")
+
+
+def test_export_of_several_images_never_overwrites(tmp_path):
+    import shutil
+
+    for name in ("a.png", "b.png"):
+        shutil.copy(DIGIT, tmp_path / name)
+    (tmp_path / "npz").mkdir()
+    (tmp_path / "npz" / "a.npz").write_bytes(b"keep")
+    r = CliRunner().invoke(cli, ["activations", "-q", str(tmp_path / "a.png"), str(tmp_path / "b.png"),
+                                 "-o", str(tmp_path / "act"), "--export", str(tmp_path / "npz" / "t.npz")])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "a.npz already exists; not overwriting it" in r.stderr
+    assert (tmp_path / "npz" / "a.npz").read_bytes() == b"keep"
+    assert not (tmp_path / "act" / "a").exists()  # refused before any work for that image
+    with np.load(tmp_path / "npz" / "b.npz") as f:  # the other image goes ahead
+        assert "conv1.pre" in f.files
+    assert (tmp_path / "act" / "b" / "index.html").is_file()
+
+
+def test_records_help_and_bad_output(tmp_path):
+    assert "lenet-viz records --only init" in run("records", "--help").output
+    f = tmp_path / "f"
+    f.write_text("x")
+    assert "is a file" in bad("records", "-o", f)
