@@ -13,6 +13,17 @@ def test_no_submodule_shares_a_name_with_an_export():
     assert not submodules & set(lenet_viz.__all__)
 
 
+def test_no_package_shadows_its_own_submodules():
+    import importlib
+
+    for pkg in ("lenet_viz.analyses", "lenet_viz.render", "lenet_viz.site", "lenet_viz.site.pages",
+                "lenet_viz.commands"):
+        module = importlib.import_module(pkg)
+        for sub in pkgutil.iter_modules(module.__path__):
+            importlib.import_module(f"{pkg}.{sub.name}")
+            assert type(getattr(module, sub.name)).__name__ == "module", f"{pkg}.{sub.name} is shadowed"
+
+
 def _names_after(order: list) -> dict:
     """In a fresh interpreter: import the submodules in ``order``, then every export by name."""
     code = (

@@ -59,12 +59,6 @@ SCALES = ("layer", "channel")
 _PASS_THROUGH = ("pool", "gap", "flatten", "dropout")  # kinds that keep their input's value range
 
 
-# ---------------------------------------------------------------- input checks
-
-
-_is_map, _is_vector = is_map, is_vector
-
-
 # ---------------------------------------------------------------- colour scales
 
 
@@ -127,8 +121,8 @@ def feature_maps(trace: Trace, layer: str, index: int = 0, scale: str = "layer",
     index = _check_index(trace, index)
     if scale not in SCALES:
         raise RenderError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    if not _is_map(rec):
-        maps = [r.name for r in trace if _is_map(r)]
+    if not is_map(rec):
+        maps = [r.name for r in trace if is_map(r)]
         raise RenderError(f"layer {rec.name} has output shape {_shape(rec.output_shape)}, not channel "
                           f"maps; feature maps exist for {', '.join(maps) or 'no layer'} "
                           f"(use dense_strip for vectors)")
@@ -223,8 +217,8 @@ def dense_strip(trace: Trace, layer: str, index: int = 0, pre: bool = False) -> 
     """
     rec = _record(trace, layer)
     index = _check_index(trace, index)
-    if not _is_vector(rec):
-        vectors = [r.name for r in trace if _is_vector(r)]
+    if not is_vector(rec):
+        vectors = [r.name for r in trace if is_vector(r)]
         raise RenderError(f"layer {rec.name} has output shape {_shape(rec.output_shape)}, not a vector; "
                           f"strips exist for {', '.join(vectors) or 'no layer'} "
                           f"(use feature_maps for channel maps)")
@@ -335,7 +329,7 @@ def make_figure(trace: Trace, key: str, index: int = 0, raw: np.ndarray | None =
         return prediction_chart(trace, index)
     name, _, suffix = key.partition(".")
     rec = _record(trace, name)
-    draw = feature_maps if _is_map(rec) else dense_strip if _is_vector(rec) else None
+    draw = feature_maps if is_map(rec) else dense_strip if is_vector(rec) else None
     if draw is None or suffix not in ("", "pre"):
         raise RenderError(f"no figure {key!r}; figures of this trace: {', '.join(figure_keys(trace))}")
     return draw(trace, name, index=index, pre=suffix == "pre")

@@ -9,8 +9,8 @@
 from .activations import write_activations
 from .context import Digit, Page, PageContext
 from .gallery import GalleryResult, build_gallery
-from .publish import check_output, publish
+from .publish import check_output
 from .workers import Renderer
 
 __all__ = ["Digit", "GalleryResult", "Page", "PageContext", "Renderer", "build_gallery", "check_output",
-           "publish", "write_activations"]
+           "write_activations"]

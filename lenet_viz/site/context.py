@@ -119,7 +119,7 @@ class PageContext:
 
     def common(self, title: str, current: str) -> dict:
         """The fields every template's frame needs."""
-        return {"title": title, "root": "", "current": current, "nav": self.nav, "version": __version__,
+        return {"title": title, "current": current, "nav": self.nav, "version": __version__,
                 "model_label": self.model.source}
 
     def write_page(self, href: str, title: str, template: str = "page.html", current: str | None = None,
