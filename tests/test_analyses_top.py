@@ -87,12 +87,3 @@ def test_receptive_field_geometry(seeded_net, small):
         r, q = c2.positions[c, 0]
         z = trace(seeded_net, np.concatenate([x[i:i + 1], noisy]))["conv2"].pre[:, c, r, q]
         assert z[1] == pytest.approx(z[0], abs=1e-4)
-
-
-def test_rf_crop_pads_with_fill():
-    img = np.arange(28 * 28, dtype=np.float32).reshape(28, 28)
-    crop = rf_crop(img, -2, -2, 5, margin=1)
-    assert crop.shape == (7, 7)
-    assert (crop[:3, :] == 0).all() and (crop[:, :3] == 0).all()
-    np.testing.assert_array_equal(crop[3:, 3:], img[:4, :4])
-    np.testing.assert_array_equal(rf_crop(img, 10, 12, 5), img[10:15, 12:17])

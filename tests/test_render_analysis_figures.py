@@ -7,6 +7,7 @@ import pytest
 from lenet_viz.analyses.occlusion import occlusion_map
 from lenet_viz.analyses.records import load_record
 from lenet_viz.analyses.top import top_activations
+from lenet_viz.render.top import rf_crop
 
 
 def test_figures_are_pure_and_shaped(seeded_net, small, half_blank):
@@ -33,3 +34,12 @@ def test_figures_are_pure_and_shaped(seeded_net, small, half_blank):
     np.testing.assert_array_equal(of.axes[1].images[0].get_array(), occ.pixel)
     lim = of.axes[1].images[0].get_clim()
     assert lim[0] == -lim[1] == pytest.approx(-float(np.abs(occ.pixel).max()))
+
+
+def test_rf_crop_pads_with_fill():
+    img = np.arange(28 * 28, dtype=np.float32).reshape(28, 28)
+    crop = rf_crop(img, -2, -2, 5, margin=1)
+    assert crop.shape == (7, 7)
+    assert (crop[:3, :] == 0).all() and (crop[:, :3] == 0).all()
+    np.testing.assert_array_equal(crop[3:, 3:], img[:4, :4])
+    np.testing.assert_array_equal(rf_crop(img, 10, 12, 5), img[10:15, 12:17])
