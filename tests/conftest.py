@@ -95,3 +95,34 @@ def half_blank(small):
     x = small[0][3].copy()
     x[0, 14:] = 0.0
     return x
+
+
+def write_idx_folder(folder, train, test):
+    """Write the ``train``/``test`` ``(x, y)`` splits as the four MNIST-format IDX ``.gz`` files."""
+    import gzip
+
+    import numpy as np
+
+    from lenet_viz.data import IDX_FILES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for which, (x, y) in (("train", train), ("test", test)):
+        img_name, lbl_name = IDX_FILES[which]
+        n = len(y)
+        pixels = (np.asarray(x).reshape(n, 28, 28) * 255).round().astype(np.uint8)
+        with gzip.open(folder / img_name, "wb") as f:
+            f.write((2051).to_bytes(4, "big") + n.to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+                    + pixels.tobytes())
+        with gzip.open(folder / lbl_name, "wb") as f:
+            f.write((2049).to_bytes(4, "big") + n.to_bytes(4, "big") + np.asarray(y, np.uint8).tobytes())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def digit_folder(tmp_path_factory, data):
+    """A small data folder: 60 real held-out digits (6 per class) and 20 training digits as IDX files."""
+    import numpy as np
+
+    idx = np.concatenate([np.flatnonzero(data.test.y == c)[:6] for c in range(10)])
+    return write_idx_folder(tmp_path_factory.mktemp("digits") / "digits",
+                            (data.train.x[:20], data.train.y[:20]), (data.test.x[idx], data.test.y[idx]))

@@ -112,6 +112,16 @@ def test_activations_page_json_and_export(tmp_path):
         npz = {k: f[k] for k in f.files}
     assert {"input", "conv1", "conv1.pre", "dense3", "probabilities"} <= set(npz)
     np.testing.assert_allclose(npz["probabilities"][0], data[0]["probabilities"], atol=1e-5)
+    # saturated_fraction is both tails of the sigmoid (< 0.05 and > 0.95), recomputed from the export
+    sigmoid = [layer for layer in data[0]["layers"] if layer["saturated_fraction"] is not None]
+    assert [layer["name"] for layer in sigmoid] == ["conv1", "conv2", "dense1", "dense2"]
+    tails = 0
+    for layer in sigmoid:
+        a = npz[layer["name"]].astype(np.float64)
+        low, high = float((a < 0.05).mean()), float((a > 0.95).mean())
+        assert layer["saturated_fraction"] == pytest.approx(low + high, abs=1e-6), layer["name"]
+        tails += low > 0.01 and high > 0.01
+    assert tails  # a layer with both tails: one tail alone would not pass
     pngs = {p.name for p in (out / "digit").glob("*.png")}
     assert {"input.png", "conv1.png", "pool1.png", "dense1.png", "prediction.png", "saturation.png"} <= pngs
 

@@ -1,0 +1,130 @@
+"""The gallery's core pages show what a user would measure: each digit page section holds its own
+layer's figures, the index states the accuracy re-measured for this build (not the model card's),
+the saturation table states ``dataset_stats``' totals (both tails).
+
+One small gallery: the shipped lenet5 on a data folder of 40 held-out 3s and 7s (two digit pages),
+its card claiming an accuracy no build would measure.
+"""
+
+import json
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import write_idx_folder
+
+
+class _Sections(HTMLParser):
+    """``{section id: [img src, …]}`` and every table's rows as text."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections, self.rows = {}, []
+        self._sid, self._cell = None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self._sid = a.get("id")
+            self.sections[self._sid] = []
+        elif tag == "img" and self._sid is not None:
+            self.sections[self._sid].append(a["src"])
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self._sid = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def _parse(path):
+    p = _Sections()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, data):
+    test = np.concatenate([np.flatnonzero(data.test.y == c)[:20] for c in (3, 7)])
+    return write_idx_folder(tmp_path_factory.mktemp("sevens") / "sevens",
+                            (data.train.x[:10], data.train.y[:10]), (data.test.x[test], data.test.y[test]))
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory, folder):
+    from lenet_viz.data import idx_folder
+    from lenet_viz.model import load_model
+    from lenet_viz.site import build_gallery
+    from lenet_viz.site.pages import CORE
+
+    shipped = load_model("lenet5")
+    model = replace(shipped, card={**shipped.card, "test_accuracy": 0.5})  # what no build measures here
+    out = tmp_path_factory.mktemp("core") / "gallery"
+    result = build_gallery(out, model, idx_folder(folder), [], pages=CORE)
+    return out, result, model
+
+
+def test_digit_sections_show_their_own_layers_figures(gallery, tmp_path):
+    from lenet_viz.capture import trace
+    from lenet_viz.render.figures import save_figure
+    from lenet_viz.render.histograms import saturation_figure
+    from lenet_viz.render.maps import trace_figures
+    from lenet_viz.stats import layer_stats
+
+    out, result, model = gallery
+    assert len(result.digits) == 2
+    t = trace(model, np.stack([d.x for d in result.digits]))
+    for i, d in enumerate(result.digits):
+        one = t.select(i)
+        figures = {**trace_figures(one), "saturation": saturation_figure(layer_stats(one))}
+        expected = {}
+        for key, fig in figures.items():  # drawn here, independently of the page's renderer
+            png = save_figure(fig, tmp_path / f"{d.slug}-{key}.png")
+            expected.setdefault(key.partition(".")[0], []).append(png.read_bytes())
+        shown = _parse(out / f"digit-{d.slug}.html").sections
+        assert set(shown) == set(expected), d.slug
+        for sid, srcs in shown.items():
+            assert [(out / src).read_bytes() for src in srcs] == expected[sid], f"{d.slug}: section {sid}"
+        assert {"conv1", "conv2", "dense1"} <= set(shown)
+
+
+def test_index_states_a_fresh_evaluate(gallery, folder):
+    from lenet_viz.cli import cli
+
+    out, result, model = gallery
+    r = CliRunner().invoke(cli, ["evaluate", "--dataset", str(folder), "--json", "-q"])
+    assert r.exit_code == 0, r.output
+    fresh = json.loads(r.stdout)["accuracy"]
+    assert abs(fresh - model.card["test_accuracy"]) > 0.01  # the card's figure would be told apart
+    html = (out / "index.html").read_text(encoding="utf-8")
+    stated = re.search(r"<th>held-out accuracy</th><td><strong>([\d.]+) %</strong>", html)
+    assert stated and stated.group(1) == f"{fresh * 100:.2f}"
+
+
+def test_saturation_table_states_dataset_totals(gallery, folder):
+    from lenet_viz.data import idx_folder
+    from lenet_viz.fmt import num, pct
+    from lenet_viz.stats import dataset_stats
+
+    out, _, model = gallery
+    stats = dataset_stats(model, idx_folder(folder).test.x)
+    rows = _parse(out / "saturation.html").rows
+    assert rows[0][:4] == ["layer", "activation", "units counted", "saturated"]
+    table = {row[0]: row for row in rows[1:]}
+    assert set(table) == set(stats.names)
+    for s in stats:
+        assert table[s.name][2:5] == [f"{s.n:,}", pct(s.saturated_fraction), num(s.mean_dsigmoid, 4)]
+    # a layer with both tails: the low or the high tail alone would print another number
+    assert any(pct(s.saturated_low) != pct(s.saturated_fraction) != pct(s.saturated_high) for s in stats)
