@@ -1,5 +1,5 @@
 # The README's two commands: `make gallery` (build and open the way to the gallery) and `make test`.
-.PHONY: gallery test bench setup lint clean
+.PHONY: gallery test bench mutate setup lint clean
 
 gallery:
 	@scripts/setup.sh
@@ -14,8 +14,12 @@ bench:
 	@scripts/setup.sh
 	.venv/bin/python benchmarks/run_all.py --json benchmarks/results/latest.json
 
+mutate:
+	@scripts/setup.sh --test
+	scripts/mutate.sh
+
 setup:
 	@scripts/setup.sh --test
 
 clean:
-	rm -rf gallery/*.html gallery/assets activations test-artifacts .pytest_cache
+	rm -rf gallery/*.html gallery/assets activations test-artifacts .pytest_cache mutants

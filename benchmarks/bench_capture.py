@@ -170,6 +170,7 @@ def run(repeats: int = 5, rss: bool = True) -> dict:
             cpu[name].append(_cpu_seconds() - c0)
     med = {k: statistics.median(v) for k, v in times.items()}
     best = {k: min(v) for k, v in times.items()}
+    worst = {k: max(v) for k, v in times.items()}
 
     def ratio(series: dict, a: str, b: str) -> float:
         # Ratios per round (same moment, same machine load), then the median over rounds.
@@ -189,12 +190,16 @@ def run(repeats: int = 5, rss: bool = True) -> dict:
         "capture_s": round(med["capture"], 3),
         "plain_best_s": round(best["plain"], 3), "hybridized_best_s": round(best["hybridized"], 3),
         "capture_best_s": round(best["capture"], 3),
+        "plain_worst_s": round(worst["plain"], 3), "hybridized_worst_s": round(worst["hybridized"], 3),
+        "capture_worst_s": round(worst["capture"], 3),
         "ratio_vs_imperative": ratio(times, "capture", "plain"),
         "ratio_vs_hybridized": ratio(times, "capture", "hybridized"),
         # CPU seconds of all threads: less disturbed by other work on a shared machine.
         "cpu_ratio_vs_imperative": ratio(cpu, "capture", "plain"),
         "cpu_ratio_vs_hybridized": ratio(cpu, "capture", "hybridized"),
         "single_trace_ms": round(single_ms, 3),
+        "single_trace_min_ms": round(min(single) * 1e3, 3),
+        "single_trace_max_ms": round(max(single) * 1e3, 3),
         "single_trace_p90_ms": round(float(np.percentile(single, 90)) * 1e3, 3),
         "targets": {"ratio_vs_imperative": TARGET_RATIO, "single_trace_ms": TARGET_SINGLE_MS,
                     "rss_above_mb": TARGET_RSS_MB},

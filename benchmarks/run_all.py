@@ -1,7 +1,9 @@
 """Run every benchmark in benchmarks/ and print one table (``make bench``).
 
-Each row: what was measured, its value, the target, the peer or floor measured in the same run,
-and the ratio the target is stated in. ``--json FILE`` also writes the raw results.
+Each row: what was measured, its value (timings: median of >= 3 interleaved runs after a warm-up,
+with min–max), the target, and either the peer or floor measured in the same run with the ratio the
+target is stated in, or "fixed target" (a constant; no ratio). ``--json FILE`` also writes the raw
+results. Adding a benchmark: one :class:`Step` in ``STEPS``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 
 def _load(name: str):
@@ -29,14 +35,25 @@ def _row(measure, value, target, peer, ratio, ok):
     return {"measure": measure, "value": value, "target": target, "peer": peer, "ratio": ratio, "ok": ok}
 
 
+def _fixed(measure, value, target, ok, note="fixed target"):
+    """A row judged against a constant, not a peer: no ratio."""
+    return _row(measure, value, target, note, "-", ok)
+
+
+def _range(median, lo, hi, unit="s", digits=3, scale=1.0):
+    return f"{median * scale:.{digits}f} {unit} ({lo * scale:.{digits}f}–{hi * scale:.{digits}f})"
+
+
 def train_rows(r: dict) -> list:
-    o, d = r["ours"], r["d2l"]
+    from timing import spread
+
+    o, d, b = r["ours"], r["d2l"], r["d2l_no_board"]
     return [
-        _row(f"train s/epoch ({r['dataset']}, LeNet-5)", f"{o['sec_per_epoch']:.2f} s",
-             "<= 0.4x d2l", f"d2l.Trainer {d['sec_per_epoch']:.2f} s", f"{r['ratio']:.2f}x",
+        _row(f"train s/epoch ({r['dataset']}, LeNet-5, {r['epochs']} ep x {r['repeats']})",
+             spread(o["spread"]), "<= 0.4x d2l", f"d2l.Trainer {spread(d['spread'])}", f"{r['ratio']:.2f}x",
              r["ratio"] <= 0.4),
-        _row("  vs d2l.Trainer without its live plot", f"{o['sec_per_epoch']:.2f} s", "(info)",
-             f"no board {r['d2l_no_board']['sec_per_epoch']:.2f} s", f"{r['ratio_no_board']:.2f}x", None),
+        _row("  vs d2l.Trainer without its live plot", spread(o["spread"]), "(info)",
+             f"no board {spread(b['spread'])}", f"{r['ratio_no_board']:.2f}x", None),
         _row(f"  test accuracy after {r['epochs']} epochs", f"{o['test_accuracy']:.4f}", ">= d2l's",
              f"d2l.Trainer {d['test_accuracy']:.4f}", f"{o['test_accuracy'] - d['test_accuracy']:+.4f}",
              o["test_accuracy"] >= d["test_accuracy"] - 0.005),
@@ -45,74 +62,93 @@ def train_rows(r: dict) -> list:
 
 def capture_rows(r: dict) -> list:
     rows = [
-        _row("capture all layers vs plain forward", f"{r['capture_s']:.3f} s", "<= 1.3x",
-             f"imperative {r['plain_s']:.3f} s", f"{r['ratio_vs_imperative']:.2f}x", r["pass_ratio"]),
+        _row("capture all layers vs plain forward",
+             _range(r["capture_s"], r["capture_best_s"], r["capture_worst_s"]), "<= 1.3x",
+             f"imperative {_range(r['plain_s'], r['plain_best_s'], r['plain_worst_s'])}",
+             f"{r['ratio_vs_imperative']:.2f}x", r["pass_ratio"]),
         _row("  vs hybridized forward (info)", f"{r['capture_s']:.3f} s", "-",
              f"hybridized {r['hybridized_s']:.3f} s", f"{r['ratio_vs_hybridized']:.2f}x", None),
-        _row("one-image trace after warm-up", f"{r['single_trace_ms']:.2f} ms", "< 5 ms", "-",
-             f"{r['single_trace_ms'] / 5:.2f} of target", r["pass_single"]),
+        _fixed("one-image trace after warm-up",
+               _range(r["single_trace_ms"], r["single_trace_min_ms"], r["single_trace_max_ms"], "ms", 2),
+               "< 5 ms", r["pass_single"]),
     ]
-    for s in r.get("rss", []):
-        rows.append(_row(f"streamed stats RSS, {s['images']:,} images", f"+{s['above_mb']:.0f} MB",
-                         "< +200 MB", f"footprint {s['footprint_mb']:.0f} MB",
-                         f"{s['above_mb'] / 200:.2f} of target", s["above_mb"] < 200))
+    for s in r.get("rss", []):  # memory of one streamed pass (not a timing): one run each
+        rows.append(_fixed(f"streamed stats RSS, {s['images']:,} images", f"+{s['above_mb']:.0f} MB",
+                           "< +200 MB", s["above_mb"] < 200, f"fixed; footprint {s['footprint_mb']:.0f} MB"))
     return rows
 
 
 def render_rows(r: dict) -> list:
-    return [_row(f"all figures of one digit ({r['figures']}, PNG+SVG)", f"{r['total_s']:.2f} s", "< 1.5 s",
-                 f"best {r['best_s']:.2f} s", f"{r['total_s'] / 1.5:.2f} of target", r["ok"])]
+    return [_fixed(f"all figures of one digit ({r['figures']}, PNG+SVG)",
+                   _range(r["total_s"], r["best_s"], r["worst_s"], digits=2), "< 1.5 s", r["ok"])]
 
 
-def analysis_rows(g: dict, i: dict) -> list:
-    return [
-        _row("cold gallery with analysis pages", f"{g['gallery_s']:.1f} s", "< 45 s", "-",
-             f"{g['gallery_s'] / 45:.2f} of target", g["ok"]),
-        _row("init comparison (3 inits x 40 epochs)", f"{i['init_compare_s']:.0f} s", "< 180 s",
-             "reproduces record" if i["reproduces_shipped_record"] else "DIFFERS from record",
-             f"{i['init_compare_s'] / 180:.2f} of target", i["ok"] and i["reproduces_shipped_record"]),
-    ]
+def init_rows(r: dict) -> list:
+    from timing import spread
+
+    return [_fixed(f"init comparison (3 inits x {r['epochs']} epochs)", spread(r["timing"], digits=1),
+                   f"< {r['target_s']:.0f} s", r["ok"] and r["reproduces_shipped_record"],
+                   "fixed; reproduces record" if r["reproduces_shipped_record"] else "DIFFERS from record")]
+
+
+@dataclass
+class Step:
+    """One benchmark: ``benchmarks/<name>.py``, how to run it (``quick``: a smaller workload, never
+    fewer than 3 repeats) and its rows of the table. Adding a benchmark is one entry in STEPS."""
+
+    name: str
+    run: Callable[[Any, bool], dict]
+    rows: Callable[[dict], list]
+
+
+def _train_dataset(quick: bool) -> str:
+    return "mnist-5k" if quick or not os.path.isdir("/usr/share/datasets/fashion-mnist") else "fashion-mnist"
+
+
+STEPS = [
+    Step("bench_cli", lambda m, quick: m.run(3), lambda r: r["rows"]),
+    Step("bench_capture", lambda m, quick: m.run(3 if quick else 5), capture_rows),
+    Step("bench_render", lambda m, quick: m.run("lenet5", 3 if quick else 5), render_rows),
+    Step("bench_analysis", lambda m, quick: m.time_init(2 if quick else None, 3), init_rows),
+    Step("bench_train", lambda m, quick: m.run(_train_dataset(quick), 1 if quick else 3, 3), train_rows),
+]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", default=None, help="also write the raw results to this file")
-    ap.add_argument("--quick", action="store_true", help="fewer repeats (a rough table in ~3 min)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smaller workloads, still 3 interleaved repeats (proves the table; figures rough)")
+    ap.add_argument("--only", default=None, help="comma-separated step names (e.g. bench_train)")
     a = ap.parse_args()
     results, rows = {}, []
-    steps = [
-        ("bench_cli", lambda m: m.run(2 if a.quick else 3), lambda r: r["rows"]),
-        ("bench_capture", lambda m: m.run(3 if a.quick else 5), capture_rows),
-        ("bench_render", lambda m: m.run("lenet5", 3 if a.quick else 5), render_rows),
-        ("bench_analysis", lambda m: (m.time_gallery("lenet5"), m.time_init()),
-         lambda r: analysis_rows(*r)),
-        ("bench_train", lambda m: m.run("fashion-mnist" if os.path.isdir("/usr/share/datasets/fashion-mnist")
-                                        else "mnist-5k", 2 if a.quick else 3), train_rows),
-    ]
+    steps = [s for s in STEPS if a.only is None or s.name in a.only.split(",")]
     failed = []
-    for name, call, to_rows in steps:
-        print(f"running {name} …", file=sys.stderr, flush=True)
+    for step in steps:
+        print(f"running {step.name} …", file=sys.stderr, flush=True)
         try:
-            r = call(_load(name))
+            r = step.run(_load(step.name), a.quick)
+            results[step.name] = r
+            rows.extend(step.rows(r))
         except Exception as e:  # one broken benchmark must not lose the others' figures
-            failed.append(name)
-            rows.append(_row(f"{name} FAILED", type(e).__name__, "-", str(e)[:60], "-", False))
-            continue
-        results[name] = r
-        rows.extend(to_rows(r))
+            failed.append(step.name)
+            rows.append(_row(f"{step.name} FAILED", type(e).__name__, "-", str(e)[:60], "-", False))
     today = datetime.date.today().isoformat()
     if a.json:  # raw results first: a printing problem must not lose minutes of measurements
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps({"date": today, "results": results, "rows": rows}, indent=2,
-                                           default=str))
-    print_table(rows, today)
+        raw = {"date": today, "quick": a.quick, "results": results, "rows": rows}
+        Path(a.json).write_text(json.dumps(raw, indent=2, default=str))
+    print_table(rows, today, a.quick)
     return 1 if failed else 0
 
 
-def print_table(rows: list, today: str) -> None:
+def print_table(rows: list, today: str, quick: bool = False) -> None:
     """The Markdown table the README shows."""
-    print(f"\nlenet-viz benchmarks, {today}, {platform.machine()} {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}\n")
+    print(f"\nlenet-viz benchmarks{' (--quick: smaller workloads)' if quick else ''}, {today}, "
+          f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}\n")
+    print("Timings: median of >= 3 interleaved runs after a warm-up, (min–max). A ratio is against the")
+    print("peer or floor measured in the same run; a 'fixed target' row is judged against a constant.\n")
     keys = ("measure", "value", "target", "peer", "ratio")
     head = ("measure", "value", "target", "peer/floor (same run)", "ratio", "ok")
     widths = [max([len(h)] + [len(str(r[k])) for r in rows]) for k, h in zip(keys, head)]

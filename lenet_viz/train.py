@@ -165,10 +165,11 @@ def train(cfg: TrainConfig, data: Any = None,
         if epoch_hook is not None:
             entry.update(epoch_hook(epoch, net))
         history.append(entry)
+    seconds = time.perf_counter() - t_start  # the epochs with their held-out passes, as d2l.Trainer.fit
     result = TrainResult(
         net=net, history=history,
         train_accuracy=accuracy(fast, x, y), test_accuracy=accuracy(fast, data.test.x, data.test.y),
-        seconds=time.perf_counter() - t_start,
+        seconds=seconds,
     )
     with warnings.catch_warnings():  # Gluon suggests HybridSequential; `fused` already is one
         warnings.simplefilter("ignore", UserWarning)

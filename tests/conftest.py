@@ -127,9 +127,3 @@ def digit_folder(tmp_path_factory, data):
     return write_idx_folder(tmp_path_factory.mktemp("digits") / "digits",
                             (data.train.x[:20], data.train.y[:20]), (data.test.x[idx], data.test.y[idx]))
 
-
-def strip_history(h):
-    """An epoch of a record's history without its histograms (the numbers two runs must share)."""
-    return (h["epoch"], h["test_acc"], h["grad_rms"],
-            {n: {k: v for k, v in st.items() if k not in ("hist", "hist_range")}
-             for n, st in h["layers"].items()})

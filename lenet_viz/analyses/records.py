@@ -44,6 +44,14 @@ def dump_record(record: dict) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
 
 
+def epoch_numbers(entry: dict) -> tuple:
+    """An epoch of a run's history without its histograms (a full run keeps them at some epochs
+    only): what two runs of one seed and recipe share, epoch for epoch."""
+    return (entry["epoch"], entry["test_acc"], entry["grad_rms"],
+            {n: {k: v for k, v in st.items() if k not in ("hist", "hist_range")}
+             for n, st in entry["layers"].items()})
+
+
 def write_record(record: dict, path: str | os.PathLike) -> Path:
     """Write a record atomically in its canonical form."""
     return atomic_write(path, dump_record(record))
