@@ -30,14 +30,17 @@ def exported(digit_folder, tmp_path_factory):
     path = tmp_path_factory.mktemp("npz") / "t.npz"
     t.to_npz(path)
     sigmoid = [r.name for r in t if r.activation == "sigmoid"]
-    with np.load(path) as f:
-        return {name: f[name].astype(np.float64) for name in sigmoid}
+    with np.load(path) as f:  # (N, channels, positions); a dense layer is one channel of all its units
+        arrays = {name: f[name].astype(np.float64) for name in sigmoid}
+    return {name: a.reshape(len(a), a.shape[1] if a.ndim == 4 else 1, -1) for name, a in arrays.items()}
 
 
 def _expected(acts, low=0.05, high=0.95):
     return {name: {"saturated_low": float((a < low).mean()), "saturated_high": float((a > high).mean()),
                    "saturated_fraction": float((a < low).mean() + (a > high).mean()),
-                   "mean_dsigmoid": float((a * (1 - a)).mean())} for name, a in acts.items()}
+                   "mean_dsigmoid": float((a * (1 - a)).mean()),
+                   "per_channel_saturated": ((a < low) | (a > high)).mean(axis=(0, 2)).tolist(),
+                   "n": a.size} for name, a in acts.items()}
 
 
 def _table(stdout):
@@ -56,6 +59,7 @@ def _check_json(layers, expected):
     for s in layers:
         for key, value in expected.get(s["name"], {}).items():
             assert s[key] == pytest.approx(value, abs=1e-9), (s["name"], key)
+        assert sum(s["post_counts"]) == sum(s["pre_counts"]) == s["n"]
 
 
 def _check_table(stdout, expected):
@@ -73,7 +77,7 @@ def test_default_thresholds_text_and_json(digit_folder, exported):
     assert text.splitlines()[0].endswith("held-out (60): 60 images")
     _check_table(text, expected)
     data = json.loads(_run("saturation", "--dataset", digit_folder, "-q", "--json"))
-    assert data["n_samples"] == 60
+    assert data["n_samples"] == 60 and data["model"] == "lenet5" and data["dataset"].endswith("held-out (60)")
     _check_json(data["layers"], expected)
     assert all(s["low"] == 0.05 and s["high"] == 0.95 for s in data["layers"])
 

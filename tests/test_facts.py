@@ -28,6 +28,10 @@ def test_activation_layer(seeded_net, seeded_modern):
         assert all(r.kind not in ("conv", "pool", "dense") for r in t.layers[i + 1:j])
     from dataclasses import replace
 
+    no_bn = replace(t, layers=[r for r in t.layers if r.kind != "bn"])  # conv → ReLU, adjacent
+    for conv in convs:
+        i = no_bn.names.index(conv)
+        assert activation_layer(no_bn, conv) == no_bn.layers[i + 1].name and no_bn.layers[i + 1].kind == "act"
     no_act = replace(t, layers=[r for r in t.layers if r.kind != "act"])
     # a conv with no activation after it before the next conv shows itself
     assert activation_layer(no_act, convs[1]) == convs[1]

@@ -163,6 +163,20 @@ def test_relu_max_fixes_the_histogram(nets, images):
     assert s.post_overflow == np.count_nonzero(out > 0.5) > 0
 
 
+def test_relu_max_reaches_layer_stats_and_the_default_is_a_nice_ceiling(nets, images):
+    from lenet_viz.capture import trace
+    from lenet_viz.stats import _nice_ceil
+
+    t = trace(nets["modern"], images[:8])
+    assert layer_stats(t, relu_max=0.5)["act2"].post_edges[-1] == 0.5
+    out = t["act2"].output
+    assert layer_stats(t)["act2"].post_edges[-1] == _nice_ceil(float(np.percentile(out, 99.9)))
+    cases = {0.0: 1.0, -1.0: 1.0, float("nan"): 1.0, 1.0: 1.0, 1.1: 1.2, 1.2: 1.2, 1.3: 1.5, 7.9: 8.0,
+             8.1: 10.0, 0.07: 0.08, 0.5: 0.5, 2.2e-3: 2.5e-3, 41.0: 50.0}
+    for v, nice in cases.items():
+        assert _nice_ceil(v) == np.float32(nice), v
+
+
 def test_progress_and_split(nets, images):
     from lenet_viz.data import Split
 
