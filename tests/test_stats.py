@@ -220,3 +220,21 @@ def test_bad_images_fail_before_any_batch(nets, images):
     with pytest.raises(CaptureError, match=r"\(N,1,28,28\)"):
         dataset_stats(nets["mlp"], bad, batch_size=BATCH, progress=lambda *a: seen.append(a))
     assert seen == []
+
+
+@pytest.mark.parametrize("act", ["tanh", "softsign"])
+def test_bounded_activations_map_the_thresholds_onto_their_range(act, images):
+    """tanh and softsign live on (-1, 1): saturated is y < 2·low-1 or y > 2·high-1 (a user's own net)."""
+    from lenet_viz._mx import mx, nn
+
+    seed_all(2)
+    net = nn.Sequential()
+    net.add(nn.Dense(32, activation=act), nn.Dense(10))
+    net.initialize(mx.init.Normal(0.3))  # wide weights: both tails are populated
+    s = layer_stats(trace(net, images[:16]), low=0.1, high=0.8)
+    (rec,) = [r for r in s if r.activation == act]
+    y = trace(net, images[:16]).layers[0].output.astype(np.float64)
+    low, high = float((y < -0.8).mean()), float((y > 0.6).mean())
+    assert low > 0 and high > 0
+    assert rec.saturated_low == pytest.approx(low, abs=1e-12)
+    assert rec.saturated_high == pytest.approx(high, abs=1e-12)
