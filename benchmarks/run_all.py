@@ -59,6 +59,15 @@ def capture_rows(r: dict) -> list:
     return rows
 
 
+def augment_rows(r: dict) -> list:
+    return [
+        _row("train s/epoch with augmentation (mnist-5k)", f"{r['augmented_s']:.3f} s",
+             f"<= {r['target']}x plain", f"plain {r['plain_s']:.3f} s", f"{r['ratio']:.2f}x", r["ok"]),
+        _row("  augmentation alone, batch of 128", f"{r['augment_ms_per_batch']:.1f} ms", "(info)", "-", "-",
+             None),
+    ]
+
+
 def render_rows(r: dict) -> list:
     return [_row(f"all figures of one digit ({r['figures']}, PNG+SVG)", f"{r['total_s']:.2f} s", "< 1.5 s",
                  f"best {r['best_s']:.2f} s", f"{r['total_s'] / 1.5:.2f} of target", r["ok"])]
@@ -88,6 +97,7 @@ def main() -> int:
          lambda r: analysis_rows(*r)),
         ("bench_train", lambda m: m.run("fashion-mnist" if os.path.isdir("/usr/share/datasets/fashion-mnist")
                                         else "mnist-5k", 2 if a.quick else 3), train_rows),
+        ("bench_augment", lambda m: m.run(3 if a.quick else 4, 1 if a.quick else 2), augment_rows),
     ]
     failed = []
     for name, call, to_rows in steps:
