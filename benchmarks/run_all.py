@@ -78,6 +78,18 @@ def capture_rows(r: dict) -> list:
     return rows
 
 
+def augment_rows(r: dict) -> list:
+    from timing import spread
+
+    return [
+        _row(f"train s/epoch with augmentation (mnist-5k, {r['epochs']} ep x {r['repeats']})",
+             spread(r["augmented"], digits=3), f"<= {r['target']}x plain", f"plain {spread(r['plain'], digits=3)}",
+             f"{r['ratio']:.2f}x", r["ok"]),
+        _row("  augmentation alone, batch of 128", f"{r['augment_ms_per_batch']:.1f} ms", "(info)", "-", "-",
+             None),
+    ]
+
+
 def render_rows(r: dict) -> list:
     return [_fixed(f"all figures of one digit ({r['figures']}, PNG+SVG)",
                    _range(r["total_s"], r["best_s"], r["worst_s"], digits=2), "< 1.5 s", r["ok"])]
@@ -111,6 +123,7 @@ STEPS = [
     Step("bench_render", lambda m, quick: m.run("lenet5", 3 if quick else 5), render_rows),
     Step("bench_analysis", lambda m, quick: m.time_init(2 if quick else None, 3), init_rows),
     Step("bench_train", lambda m, quick: m.run(_train_dataset(quick), 1 if quick else 3, 3), train_rows),
+    Step("bench_augment", lambda m, quick: m.run(2 if quick else 3), augment_rows),
 ]
 
 

@@ -24,6 +24,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from . import background
 from .errors import ImageError
 
 #: Pillow format names we decode. Restricting Image.open to these keeps arbitrary bytes away from
@@ -354,12 +355,14 @@ def _preprocess(gray: np.ndarray, source: str, notes: list[str]) -> np.ndarray:
     ink, inverted, level = _ink(gray.astype(np.float32))
     if inverted:
         notes.append(f"inverted: light background (border median {level:.2f})")
+    ink = background.remove(1.0 - gray if inverted else gray, ink, inverted, notes)
     contrast = float(ink.max() - ink.min())
     if contrast < MIN_CONTRAST:
         raise ImageError(f"{source}: no ink found (contrast {contrast:.3f} against the background, need at "
                          f"least {MIN_CONTRAST}); expected a digit darker or lighter than its background")
 
     mask = ink > BBOX_FRACTION * contrast
+    background.doubts(mask, contrast, notes)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     # Keep a margin of about one output pixel around the box: the faint antialiased rim belongs to the

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .augment import augment, get_preset
 from .errors import LenetVizError
 
 OPTIMIZERS = ("sgd", "adam")
@@ -28,7 +29,7 @@ class TrainConfig:
     batch_size: int = 128
     seed: int = 0
     init: str | None = None
-    augment: int = 0  # max random shift in pixels (0 = none)
+    augment: str = "none"  # an augmentation preset of lenet_viz.augment.PRESETS
     train_limit: int | None = None  # first N training images only (quick experiments, tests)
 
     def check(self) -> None:
@@ -46,8 +47,7 @@ class TrainConfig:
                 raise LenetVizError(f"{name} must be at least {low}, got {getattr(self, name)}")
         if not (self.lr > 0 and np.isfinite(self.lr)):
             raise LenetVizError(f"learning rate must be a positive number, got {self.lr}")
-        if not 0 <= self.augment <= 6:
-            raise LenetVizError(f"augment (max shift in pixels) must be 0-6, got {self.augment}")
+        get_preset(self.augment)
 
 
 @dataclass
@@ -57,18 +57,6 @@ class TrainResult:
     train_accuracy: float = 0.0
     test_accuracy: float = 0.0
     seconds: float = 0.0
-
-
-def _shift(x: np.ndarray, rng: np.random.RandomState, k: int) -> np.ndarray:
-    """Random translations of up to ``k`` pixels (zero fill), one per image."""
-    n = len(x)
-    padded = np.pad(x, ((0, 0), (0, 0), (k, k), (k, k)))
-    dy = rng.randint(0, 2 * k + 1, n)
-    dx = rng.randint(0, 2 * k + 1, n)
-    out = np.empty_like(x)
-    for i in range(n):
-        out[i] = padded[i, :, dy[i]:dy[i] + 28, dx[i]:dx[i] + 28]
-    return out
 
 
 def fused(net: Any) -> Any:
@@ -122,6 +110,7 @@ def train(cfg: TrainConfig, data: Any = None,
         x, y = x[:cfg.train_limit], y[:cfg.train_limit]
     seed_all(cfg.seed)
     rng = np.random.RandomState(cfg.seed)
+    preset = get_preset(cfg.augment)
     net = build_net(cfg.variant, cfg.init)
     fast = fused(net)
     trainer = gluon.Trainer(net.collect_params(), cfg.optimizer, {"learning_rate": cfg.lr})
@@ -141,8 +130,8 @@ def train(cfg: TrainConfig, data: Any = None,
         for b in range(batches):
             idx = perm[b * cfg.batch_size:(b + 1) * cfg.batch_size]
             xb = x[idx]
-            if cfg.augment:
-                xb = _shift(xb, rng, cfg.augment)
+            if preset.name != "none":
+                xb = augment(xb, rng, preset)  # same rng as the shuffle: one seed fixes the run
             xb, yb = mnp.array(xb), mnp.array(y[idx])
             with autograd.record():
                 out = fast(xb)
@@ -194,7 +183,8 @@ def model_card(cfg: TrainConfig, result: TrainResult, data: Any, command: str, w
         "batch_size": cfg.batch_size,
         "seed": cfg.seed,
         "init": cfg.init or VARIANTS[cfg.variant].init,
-        "augment_shift_px": cfg.augment,
+        "augment": cfg.augment,
+        "augment_recipe": get_preset(cfg.augment).to_dict(),
         "params": count_params(result.net),
         "train_accuracy": round(result.train_accuracy, 6),
         "test_accuracy": round(result.test_accuracy, 6),

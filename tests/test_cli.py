@@ -185,3 +185,35 @@ def test_records_help_and_bad_output(tmp_path):
     f = tmp_path / "f"
     f.write_text("x")
     assert "is a file" in bad("records", "-o", f)
+
+
+@pytest.mark.slow
+def test_evaluate_stress_json_and_table():
+    data = json.loads(run("evaluate", "--stress", "--json", "-q").stdout)
+    assert data["n"] == 1000 and list(data["models"]) == ["lenet5", "modern", "mlp"]
+    from lenet_viz.stress import TRANSFORMS
+
+    for name, m in data["models"].items():
+        assert list(m["accuracy"]) == list(TRANSFORMS)
+        card = json.loads((Path(__file__).parents[1] / "lenet_viz" / "weights" / f"{name}.json").read_text())
+        assert m["accuracy"] == card["robustness"]["accuracy"]  # the card tells the truth
+    text = run("evaluate", "--stress", "-m", "mlp", "-q").output
+    assert text.splitlines()[0].split() == ["transform", "mlp"]
+    assert f"{data['models']['mlp']['accuracy']['photo']:.3f}" in text
+
+
+def test_evaluate_several_models_json():
+    data = json.loads(run("evaluate", "-m", "mlp", "-m", "lenet5", "--json").stdout)
+    assert [d["model"] for d in data] == ["mlp", "lenet5"]
+
+
+def test_evaluate_stress_bad_input(tmp_path):
+    assert "held-out split only" in bad("evaluate", "--stress", "--split", "train")
+    assert "not found" in bad("evaluate", "--stress", "-m", tmp_path / "nope.params")
+
+
+def test_train_bad_augment_and_baseline(tmp_path):
+    assert "handwriting" in bad("train", "--augment", "wiggle", "-o", tmp_path / "m", code=2)
+    missing = tmp_path / "x.params"
+    assert "not found" in bad("train", "--epochs", "1", "--baseline", missing, "-o", tmp_path / "m")
+    assert not list(tmp_path.iterdir())  # refused before training: nothing written

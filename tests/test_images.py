@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFile
 
-from lenet_viz import images
+from lenet_viz import background, images
 from lenet_viz.errors import ImageError, LenetVizError
 from lenet_viz.images import DigitImage, from_array, load_digit, load_digit_info
 
@@ -177,6 +177,97 @@ def test_truncated_flag_is_forced_and_restored(tmp_path, monkeypatch):
     with pytest.raises(ImageError, match="truncated"):
         load_digit(path)
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
+# ------------------------------------------------------------------------------------------ photos
+
+
+def photo(seed: int = 0, size=(300, 200), scale: float = 1.0, ink_depth: float = 0.7) -> np.ndarray:
+    """The reference "3" photographed: dark ink on grey paper under a lighting gradient, texture, noise."""
+    rng = np.random.RandomState(seed)
+    ink = np.asarray(draw(ink=255, bg=0, size=size, scale=scale), np.float64) / 255
+    h, w = ink.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    light = 0.45 + 0.45 * (0.7 * xx / w + 0.3 * yy / h)  # a desk lamp to the right: 0.45 .. 0.9
+    texture = rng.normal(0, 1, (h // 10 + 1, w // 10 + 1)).repeat(10, 0).repeat(10, 1)[:h, :w]
+    paper = light * (1 + 0.04 * texture)
+    img = paper * (1 - ink_depth * ink) + rng.normal(0, 0.02, (h, w))
+    return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+
+
+def border(a: np.ndarray) -> np.ndarray:
+    a = a[0, 0]
+    return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+
+
+def test_photo_with_gradient_and_noise_comes_out_clean(tmp_path, reference):
+    img = photo()
+    assert np.ptp(np.concatenate([img[0], img[-1]])) > 80  # the lighting really is uneven
+    info = load_digit_info(save(Image.fromarray(img), tmp_path / "photo.png"))
+    assert border(info.array).max() <= 0.05  # ink on black, no grey slab reaching the edge
+    assert mad(info.array, reference) < SAME  # the same digit as the clean drawing
+    assert any(n.startswith("uneven background") and "removed" in n for n in info.notes)
+    assert not any(n.startswith("doubtful") for n in info.notes)
+
+
+def test_photo_needs_background_removal(tmp_path, reference, monkeypatch):
+    """Without the removal (the old behaviour) the same photo keeps the lit paper as a grey slab."""
+    monkeypatch.setattr(background, "UNEVEN", 10.0)
+    out = from_array(photo())
+    assert mad(out, reference) > 3 * SAME
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_photos_of_other_sizes_and_seeds(seed, reference):
+    out = from_array(photo(seed, size=(900, 700), scale=2.5))
+    assert border(out).max() <= 0.05 and mad(out, reference) < SAME
+
+
+def test_even_background_is_left_exactly_as_before(monkeypatch):
+    grey = np.asarray(draw(ink=90, bg=200), np.uint8)
+    plain = from_array(grey)
+    monkeypatch.setattr(background, "remove", lambda signal, ink, inverted, notes: ink)
+    np.testing.assert_array_equal(from_array(grey), plain)
+
+
+def _notes(a: np.ndarray) -> list[str]:
+    notes: list[str] = []
+    images._preprocess(np.asarray(a, np.float32), "x", notes)
+    return notes
+
+
+def test_doubtful_little_ink():
+    a = np.ones((400, 400), np.float32)
+    a[200:204, 200:204] = 0.0
+    assert any(n.startswith("doubtful: very little ink") for n in _notes(a))
+
+
+def test_doubtful_several_blobs():
+    a = np.ones((200, 300), np.float32)
+    a[60:140, 40:60] = 0.0
+    a[60:140, 220:240] = 0.0
+    assert any(n.startswith("doubtful: 2 separate ink blobs") for n in _notes(a))
+
+
+def test_doubtful_low_contrast():
+    a = 1.0 - 0.15 * np.asarray(draw(ink=255, bg=0), np.float32) / 255
+    assert any(n.startswith("doubtful: low contrast (0.15") for n in _notes(a))
+
+
+def test_a_clean_drawing_is_not_doubtful():
+    assert _notes(np.asarray(draw(), np.float32) / 255) == ["inverted: light background (border median 1.00)"]
+
+
+def test_blob_sizes():
+    m = np.zeros((30, 30), bool)
+    m[2:5, 2:5] = True  # 9
+    m[10:20, 10] = True  # 10
+    m[19, 11:15] = True  # joined to the line: 14 in all
+    m[25, 25] = m[26, 26] = True  # diagonal neighbours: one blob of 2
+    assert sorted(background._blob_sizes(m)) == [2, 9, 14]
+    ring = np.zeros((40, 40), bool)
+    ring[5:35, 5] = ring[5:35, 34] = ring[5, 5:35] = ring[34, 5:35] = True
+    assert background._blob_sizes(ring) == [int(ring.sum())]
 
 
 # ------------------------------------------------------------------------------------------ real MNIST

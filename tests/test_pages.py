@@ -40,7 +40,7 @@ class _Refs(HTMLParser):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """All five pages built into one folder through a small context (60 held-out digits).
+    """Every analysis page built into one folder through a small context (60 held-out digits).
 
     The net is private to this module: the occlusion page hybridizes the gallery model's layers.
     """
@@ -85,7 +85,10 @@ def test_links_resolve_inside_the_folder(built):
     out, results, _ = built
     root = out.resolve()
     checked = 0
-    for r in results:
+    # the Robustness page links a digit page per failure it shows
+    failure_pages = sorted(p.name for p in out.glob("robustness-digit-*.html"))
+    for href in [r["href"] for r in results] + failure_pages:
+        r = {"href": href}
         parser = _Refs()
         parser.feed((out / r["href"]).read_text(encoding="utf-8"))
         for tag, ref in parser.refs:
@@ -99,10 +102,16 @@ def test_links_resolve_inside_the_folder(built):
             if tag == "img" or parts.path.endswith(".png"):
                 assert target.is_file(), f"{r['href']}: missing image {ref}"
                 checked += 1
-            elif parts.path in [p.href for p in PAGES]:
+            elif parts.path in [p.href for p in PAGES] + failure_pages:
                 assert target.is_file()
         # nav links to the gallery's own pages (index, saturation, kernels) are checked by test_site
-    assert checked == len(list((out / "assets").rglob("*.png"))) == 2 + 2 + 6 + 2 + 4  # every figure shown
+    failures = len(list((out / "assets" / "robustness").glob("failure-*.png")))
+    assert failures >= 1  # the shipped lenet5 misreads some of the 60 digits under some transform
+    assert len(failure_pages) == failures
+    digit_figures = len(list((out / "assets" / "robustness").glob("digit-*/*.png")))
+    assert digit_figures >= 14 * failures  # input, every layer (and pre-activation), prediction, saturation
+    assert checked == len(list((out / "assets").rglob("*.png"))) == (2 + 2 + 6 + 2 + 4 + 1 + 2 * failures
+                                                                      + digit_figures)
     for png in (out / "assets").rglob("*.png"):
         assert png.relative_to(out).parts[1] in {Path(p.href).stem for p in PAGES}
 
@@ -145,3 +154,27 @@ def test_pages_follow_one_contract():
     assert len({q.href for q in ALL}) == len(ALL) == len(CORE) + len(PAGES)
     assert ALL[0].href.startswith("digit-") and ALL[-1].href == "index.html"  # the index lists the others
     assert all(isinstance(q, Page) and callable(q.build) for q in ALL)
+
+
+def test_robustness_page_shows_the_cards(built):
+    """The table and the lead are the model cards' stress tables, formatted, never typed in."""
+    import json
+
+    from lenet_viz.model import shipped_path
+
+    out, _, _ = built
+    html = (out / "robustness.html").read_text(encoding="utf-8")
+    parser = _Refs()
+    parser.feed(html)
+    lead = " ".join(parser.lead.split())
+    for name in ("lenet5", "modern", "mlp"):
+        r = json.loads(shipped_path(name).with_name(f"{name}.json").read_text())["robustness"]
+        for transform, acc in r["accuracy"].items():
+            before = r["baseline"]["accuracy"][transform]
+            assert f"<td>{transform}</td>" in html
+            assert f"{before * 100:.1f} %" in html and f"{acc * 100:.1f} %" in html
+        if name == "lenet5":
+            after = {k: v for k, v in r["accuracy"].items() if k != "clean"}
+            assert f"reads {min(after.values()) * 100:.1f} %–{max(after.values()) * 100:.1f} %" in lead
+            better = sum(after[k] > r["baseline"]["accuracy"][k] for k in after)
+            assert f"better under {better} of {len(after)} transforms" in lead

@@ -31,13 +31,13 @@ def test_learns_well_above_chance(small):
 
 
 def test_same_seed_same_parameters(small):
-    cfg = TrainConfig(variant="lenet5", epochs=2, lr=0.01, batch_size=64, seed=7, augment=2)
+    cfg = TrainConfig(variant="lenet5", epochs=2, lr=0.01, batch_size=64, seed=7, augment="handwriting")
     a, b = _params(train(cfg, small).net), _params(train(cfg, small).net)
     assert a.keys() == b.keys()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     c = _params(train(TrainConfig(variant="lenet5", epochs=2, lr=0.01, batch_size=64, seed=8,
-                                  augment=2), small).net)
+                                  augment="handwriting"), small).net)
     assert any(not np.array_equal(a[k], c[k]) for k in a)  # the seed matters
 
 
@@ -49,7 +49,7 @@ def test_modern_trains(small):
 @pytest.mark.parametrize("field,value,match", [
     ("variant", "vgg", "unknown variant"), ("optimizer", "rmsprop", "sgd or adam"),
     ("lr", -1.0, "positive"), ("epochs", -1, "epochs"), ("batch_size", 0, "batch_size"),
-    ("augment", 9, "augment"), ("init", "zeros", "unknown init"),
+    ("augment", "wiggle", "unknown augmentation preset"), ("init", "zeros", "unknown init"),
 ])
 def test_bad_recipe(field, value, match):
     cfg = TrainConfig(**{field: value})

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import click
 
-from ._common import echo_json, json_option, model_option, quiet_option
+from ._common import MODEL_HELP, echo_json, json_option, quiet_option
 
 
 @dataclass
@@ -28,25 +29,59 @@ class Evaluation:
 
 
 @click.command("evaluate")
-@model_option
+@click.option("--model", "-m", "model_names", multiple=True, metavar="NAME|PATH",
+              help=MODEL_HELP + "; repeat for several (default: lenet5; with --stress all three shipped)")
 @click.option("--dataset", default=None, help="dataset to evaluate on (default: the model's own)")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["test", "train"]))
-@json_option("a JSON object")
+@click.option("--stress", is_flag=True,
+              help="accuracy per model under each transform of the robustness stress set "
+                   "(built from the held-out split)")
+@json_option("a JSON object (a list for several models)")
 @quiet_option
-def command(model_name: str, dataset: str | None, split: str, as_json: bool, quiet: bool) -> None:
-    """Re-measure a model's accuracy on a held-out split.
+def command(model_names: tuple, dataset: str | None, split: str, stress: bool, as_json: bool,
+            quiet: bool) -> None:
+    """Re-measure a model's accuracy on a held-out split, or under the stress set.
 
     \b
     Example:
       lenet-viz evaluate --model modern --json
+      lenet-viz evaluate --stress
     """
     from ..data import load_dataset
-    from ..model import load_model
+    from ..errors import LenetVizError
+    from ..model import SHIPPED, load_model
     from ..train import accuracy, fused
 
-    model = load_model(model_name)
-    data = load_dataset(dataset or model.card.get("dataset", "mnist-5k"))
+    if stress and split != "test":
+        raise LenetVizError("--stress is built from the held-out split only; drop --split train")
+    models = [load_model(m) for m in (model_names or (SHIPPED if stress else ("lenet5",)))]
+    data = load_dataset(dataset or models[0].card.get("dataset", "mnist-5k"))
+    if stress:
+        _stress(models, data, as_json, quiet)
+        return
     part = data.split(split)
-    result = Evaluation(accuracy(fused(model.net), part.x, part.y), len(part), model.source, model.variant,
-                        data.name, split, model.card.get("test_accuracy"))
-    echo_json(result) if as_json else click.echo(str(result))
+    results = [Evaluation(accuracy(fused(m.net), part.x, part.y), len(part), m.source, m.variant, data.name,
+                          split, m.card.get("test_accuracy")) for m in models]
+    if as_json:
+        echo_json(results[0] if len(results) == 1 else [r.to_dict() for r in results])
+    else:
+        for r in results:
+            click.echo(str(r))
+
+
+def _stress(models: list, data: Any, as_json: bool, quiet: bool) -> None:
+    from ..stress import TRANSFORMS, format_table, make_stress_set, stress_accuracy
+
+    if not quiet:
+        click.echo(f"building the stress set from {len(data.test)} held-out digits of {data.name} ...",
+                   err=True)
+    sset = make_stress_set(data)
+    tables = {m.source: stress_accuracy(m.net, sset) for m in models}
+    if as_json:
+        echo_json({"dataset": data.name, "n": len(sset.y), "seed": sset.seed,
+                   "transforms": {n: TRANSFORMS[n].description for n in sset.names},
+                   "refused_by_preprocessing": sset.failed,
+                   "models": {m.source: {"variant": m.variant, "sha256": m.card.get("sha256"),
+                                         "accuracy": tables[m.source]} for m in models}})
+    else:
+        click.echo(format_table(tables, len(sset.y)))

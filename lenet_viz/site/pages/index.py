@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..context import Page, PageContext
 from . import digits
 
-_CARD_FIELDS = ("dataset_description", "why", "augment_shift_px", "init", "command", "sha256",
+_CARD_FIELDS = ("dataset_description", "why", "augment", "augment_shift_px", "init", "command", "sha256",
                 "test_accuracy", "optimizer", "lr", "epochs", "batch_size", "seed", "dataset")
 
 
