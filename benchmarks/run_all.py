@@ -74,6 +74,23 @@ def analysis_rows(g: dict, i: dict) -> list:
     ]
 
 
+def draw_rows(r: dict) -> list:
+    f, d, mx = r["forward_ms"], r["redraw_ms"], r["mxnet_forward_ms"]
+    rows = [_row("draw page: JS forward, lenet5 (Chromium)", f"{f['lenet5']:.2f} ms", "< 2 ms",
+                 f"MXNet 1 image {mx:.2f} ms", f"{f['lenet5'] / mx:.1f}x", f["lenet5"] < 2)]
+    rows += [_row(f"  JS forward, {m}", f"{v:.2f} ms", "(info)", f"MXNet lenet5 {mx:.2f} ms",
+                  f"{v / mx:.1f}x", None) for m, v in f.items() if m != "lenet5"]
+    rows.append(_row("draw page: full redraw after a stroke, lenet5", f"{d['lenet5']:.1f} ms", "< 16 ms", "-",
+                     f"{d['lenet5'] / 16:.2f} of target", d["lenet5"] < 16))
+    rows += [_row(f"  full redraw, {m}", f"{v:.1f} ms", "(info)", "-", f"{v / 16:.2f} of target", None)
+             for m, v in d.items() if m != "lenet5"]
+    rows.append(_row("draw page size (3 models, single file)", f"{r['bytes'] / 1e6:.2f} MB", "< 2.5 MB", "-",
+                     f"{r['bytes'] / 2.5e6:.2f} of target", r["bytes"] < 2.5e6))
+    rows.append(_row("draw page sha256, two builds", r["sha256"][0][:12], "equal",
+                     r["sha256"][1][:12], "same" if r["same_bytes"] else "DIFFER", r["same_bytes"]))
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", default=None, help="also write the raw results to this file")
@@ -86,6 +103,7 @@ def main() -> int:
         ("bench_render", lambda m: m.run("lenet5", 3 if a.quick else 5), render_rows),
         ("bench_analysis", lambda m: (m.time_gallery("lenet5"), m.time_init()),
          lambda r: analysis_rows(*r)),
+        ("bench_draw", lambda m: m.run(3 if a.quick else 5), draw_rows),
         ("bench_train", lambda m: m.run("fashion-mnist" if os.path.isdir("/usr/share/datasets/fashion-mnist")
                                         else "mnist-5k", 2 if a.quick else 3), train_rows),
     ]
