@@ -175,7 +175,7 @@
     dom.meter.replaceChildren();
     dom.meter.appendChild(el("h3", {}, "saturation of this drawing"));
     dom.meter.appendChild(el("p", { class: "caption" }, "sigmoid: share of units below " + LOW + " or above " + HIGH +
-      " (the thresholds of lenet_viz.stats) and the mean σ′ = s(1 − s), at most 0.25; ReLU: share of units that are zero."));
+      " (lenet_viz.facts: the thresholds of the saturation statistics) and the mean σ′ = s(1 − s), at most 0.25; ReLU: share of units that are zero."));
     const table = el("table");
     const head = el("tr");
     for (const h of ["layer", "activation", "saturated / zero", "mean σ′"]) head.appendChild(el("th", { scope: "col" }, h));
