@@ -8,6 +8,7 @@ gallery:
 test:
 	@scripts/setup.sh --test
 	.venv/bin/ruff check lenet_viz tests benchmarks
+	node --test tests/js/
 	.venv/bin/python -m pytest -q -ra
 
 bench:
@@ -22,4 +23,4 @@ setup:
 	@scripts/setup.sh --test
 
 clean:
-	rm -rf gallery/*.html gallery/assets activations test-artifacts .pytest_cache mutants
+	rm -rf gallery/*.html gallery/assets activations test-artifacts .pytest_cache mutants .web-test

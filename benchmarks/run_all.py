@@ -103,6 +103,25 @@ def init_rows(r: dict) -> list:
                    "fixed; reproduces record" if r["reproduces_shipped_record"] else "DIFFERS from record")]
 
 
+def draw_rows(r: dict) -> list:
+    from timing import spread
+
+    f, d, mx = r["forward_ms"], r["redraw_ms"], r["mxnet_forward_ms"]
+    rows = [_fixed("draw page: JS forward, lenet5 (Chromium)", spread(f["lenet5"], "ms"), "< 2 ms",
+                   f["lenet5"]["median"] < 2, f"fixed; MXNet, 1 image: {spread(mx, 'ms')}")]
+    rows += [_row(f"  JS forward, {m}", spread(v, "ms"), "(info)", f"MXNet lenet5 {mx['median']:.2f} ms",
+                  f"{v['median'] / mx['median']:.1f}x", None) for m, v in f.items() if m != "lenet5"]
+    rows.append(_fixed("draw page: full redraw after a stroke, lenet5", spread(d["lenet5"], "ms", digits=1),
+                       "< 16 ms", d["lenet5"]["median"] < 16))
+    rows += [_fixed(f"  full redraw, {m}", spread(v, "ms", digits=1), "(info)", None, "-")
+             for m, v in d.items() if m != "lenet5"]
+    rows.append(_fixed("draw page size (3 models, single file)", f"{r['bytes'] / 1e6:.2f} MB", "< 2.5 MB",
+                       r["bytes"] < 2.5e6))
+    rows.append(_row("draw page sha256, two builds", r["sha256"][0][:12], "equal",
+                     r["sha256"][1][:12], "same" if r["same_bytes"] else "DIFFER", r["same_bytes"]))
+    return rows
+
+
 @dataclass
 class Step:
     """One benchmark: ``benchmarks/<name>.py``, how to run it (``quick``: a smaller workload, never
@@ -122,6 +141,7 @@ STEPS = [
     Step("bench_capture", lambda m, quick: m.run(3 if quick else 5), capture_rows),
     Step("bench_render", lambda m, quick: m.run("lenet5", 3 if quick else 5), render_rows),
     Step("bench_analysis", lambda m, quick: m.time_init(2 if quick else None, 3), init_rows),
+    Step("bench_draw", lambda m, quick: m.run(3 if quick else 5), draw_rows),
     Step("bench_train", lambda m, quick: m.run(_train_dataset(quick), 1 if quick else 3, 3), train_rows),
     Step("bench_augment", lambda m, quick: m.run(2 if quick else 3), augment_rows),
 ]

@@ -28,6 +28,7 @@ _EXPORTS = {
     "Trace": "lenet_viz.tracedata",
     "LayerRecord": "lenet_viz.tracedata",
     "LenetVizError": "lenet_viz.errors",
+    "draw_pad": "lenet_viz.site.draw",
 }
 
 __all__ = ["__version__", *_EXPORTS]

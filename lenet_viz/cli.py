@@ -21,7 +21,7 @@ from .errors import LenetVizError
 
 #: The command modules of ``lenet_viz.commands`` (``--help`` lists the commands alphabetically).
 COMMANDS = ("train", "evaluate", "predict", "shapes", "compare_init", "records", "diagram", "activations",
-            "saturation", "gallery")
+            "saturation", "gallery", "draw")
 
 
 class _Group(click.Group):

@@ -10,6 +10,8 @@ if [[ "${1:-}" == "--test" ]]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
   [[ -d /usr/share/datasets/fashion-mnist ]] || need+=(dataset-fashion-mnist)
+  command -v node >/dev/null 2>&1 || need+=(nodejs)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
 fi
 if ((${#need[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
@@ -35,4 +37,11 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "is ignored" >&2 || true
   .venv/bin/python -c "import lenet_viz, mxnet, d2l, mlxtend" >&2
   touch "$stamp"
+fi
+
+# The browser tests check the draw page with axe-core, installed with npm into a git-ignored folder.
+AXE_VERSION=4.11.0
+if [[ "${1:-}" == "--test" && ! -f .web-test/node_modules/axe-core/axe.min.js ]]; then
+  echo "setup: installing axe-core $AXE_VERSION into .web-test/ for the accessibility test" >&2
+  npm install --prefix .web-test --no-audit --no-fund --no-save --silent "axe-core@$AXE_VERSION" >&2
 fi

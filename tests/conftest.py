@@ -1,6 +1,7 @@
 """Shared fixtures: Agg backend, small seeded nets, the --update-golden option."""
 
 import os
+import shutil
 
 import matplotlib
 import pytest
@@ -127,3 +128,27 @@ def digit_folder(tmp_path_factory, data):
     return write_idx_folder(tmp_path_factory.mktemp("digits") / "digits",
                             (data.train.x[:20], data.train.y[:20]), (data.test.x[idx], data.test.y[idx]))
 
+
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1280,900"]
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Debian's headless Chromium through Selenium (the real browser of the end-to-end tests)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"  # never let Selenium try to download a browser or driver
+    assert shutil.which("chromium") and shutil.which("chromedriver"), \
+        "Debian's chromium and chromium-driver are needed (scripts/setup.sh --test installs them)"
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for f in CHROMIUM_FLAGS:
+        opts.add_argument(f)
+    opts.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    yield driver
+    driver.quit()

@@ -1,35 +1,11 @@
 """End to end in a real browser: Debian's headless Chromium opens the gallery from disk."""
 
-import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.slow
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1280,900"]
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"  # never let Selenium try to download a browser or driver
-    assert shutil.which("chromium") and shutil.which("chromedriver"), \
-        "Debian's chromium and chromium-driver are needed (scripts/setup.sh --test installs them)"
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for f in FLAGS:
-        opts.add_argument(f)
-    opts.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +28,7 @@ def test_gallery_in_chromium(browser, built, artifacts):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    pages = sorted(built.glob("*.html"))
+    pages = sorted(p for p in built.glob("*.html") if p.name != "draw.html")  # draw.html: no <img>
     for page in pages:
         browser.get(page.as_uri())
         broken = browser.execute_script(
@@ -77,4 +53,28 @@ def test_gallery_in_chromium(browser, built, artifacts):
     top = browser.execute_script("return document.getElementById('conv1').getBoundingClientRect().top")
     assert 0 <= top < 200, f"section conv1 not scrolled into view (top={top})"
     browser.save_screenshot(str(Path(artifacts) / "gallery-conv1.png"))
+    assert _severe(browser) == []
+
+
+def test_gallery_links_the_draw_page_first(browser, built):
+    import numpy as np
+    from selenium.webdriver.common.by import By
+
+    from lenet_viz.data import mnist5k
+    from lenet_viz.model import load_model
+
+    browser.get((built / "index.html").as_uri())
+    first = browser.find_element(By.CSS_SELECTOR, "main a")
+    assert first.get_attribute("href").endswith("draw.html") and first.text == "Draw your own digit"
+    first.click()
+    assert browser.execute_script("return lenetViz.models()") == ["lenet5", "modern", "mlp"]
+    buttons = browser.find_elements(By.CSS_SELECTOR, "button.load")
+    assert len(buttons) == 10
+    buttons[3].click()  # the gallery's held-out 3
+    x = mnist5k().test.x[int(np.flatnonzero(mnist5k().test.y == 3)[0])]
+    shown = browser.execute_script("return lenetViz.state().pixels")
+    assert shown == pytest.approx(x.ravel().tolist(), abs=1e-6)
+    assert browser.execute_script("return lenetViz.state().label") == \
+        int(load_model("lenet5").predict_proba(x[None]).argmax())
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert _severe(browser) == []

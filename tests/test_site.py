@@ -119,7 +119,11 @@ def test_no_external_loads_no_scripts_no_local_paths(gallery):
         assert str(out.parent) not in text and "/tmp/" not in text
         stripped = re.sub(r'xmlns(:\w+)?="[^"]*"|<!DOCTYPE[^>]*>', "", text)
         assert "http://" not in stripped and "https://" not in stripped, page.name
-        assert not _parse(page).scripts, f"{page.name} runs a script"
+        scripts = _parse(page).scripts
+        if page.name == "draw.html":  # the one scripted page: inline only (its CSP: test_hardening)
+            assert scripts and all("src" not in a for a in scripts)
+        else:
+            assert not scripts, f"{page.name} runs a script"
 
 
 def test_hostile_name_is_escaped_and_sanitised(gallery):

@@ -52,6 +52,7 @@ class Page:
         build: ``build(ctx) -> blurb``: writes the page through ``ctx``.
         nav: listed in the navigation bar.
         listed: listed with its blurb on the index page (the analysis pages).
+        lead: linked at the top of the index page, before the model card (the draw page).
     """
 
     href: str
@@ -59,6 +60,7 @@ class Page:
     build: Callable[[PageContext], str]
     nav: bool = True
     listed: bool = False
+    lead: bool = False
 
     @property
     def stem(self) -> str:

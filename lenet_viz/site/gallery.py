@@ -88,6 +88,6 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
         for page in pages:
             blurb = page.build(ctx)
             if page.listed:
-                ctx.blurbs.append({"href": page.href, "title": page.title, "blurb": blurb})
+                ctx.blurbs.append({"href": page.href, "title": page.title, "blurb": blurb, "lead": page.lead})
             tick(page.href)
     return GalleryResult(Path(out) / "index.html", digits, acc)
