@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import click
 
-from ._common import echo_json, json_option, model_option, quiet_option
+from ._common import card_json, echo_json, json_option, model_option, quiet_option
 
 
 @dataclass
@@ -18,9 +18,11 @@ class Evaluation:
     dataset: str
     split: str
     card_accuracy: float | None
+    provenance: dict
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "accuracy": round(self.accuracy, 6)}
+        d = asdict(self)
+        return {**d, "accuracy": round(self.accuracy, 6), **d.pop("provenance")}
 
     def __str__(self) -> str:
         return (f"{self.model} ({self.variant}) on {self.dataset} {self.split}: accuracy "
@@ -29,11 +31,11 @@ class Evaluation:
 
 @click.command("evaluate")
 @model_option
-@click.option("--dataset", default=None, help="dataset to evaluate on (default: the model's own)")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["test", "train"]))
 @json_option("a JSON object")
 @quiet_option
-def command(model_name: str, dataset: str | None, split: str, as_json: bool, quiet: bool) -> None:
+def command(model_name: str, variant: str | None, dataset: str | None, split: str, as_json: bool,
+            quiet: bool) -> None:
     """Re-measure a model's accuracy on a held-out split.
 
     \b
@@ -44,9 +46,9 @@ def command(model_name: str, dataset: str | None, split: str, as_json: bool, qui
     from ..model import load_model
     from ..train import accuracy, fused
 
-    model = load_model(model_name)
+    model = load_model(model_name, variant, dataset)
     data = load_dataset(dataset or model.card.get("dataset", "mnist-5k"))
     part = data.split(split)
     result = Evaluation(accuracy(fused(model.net), part.x, part.y), len(part), model.source, model.variant,
-                        data.name, split, model.card.get("test_accuracy"))
+                        data.name, split, model.card.get("test_accuracy"), card_json(model))
     echo_json(result) if as_json else click.echo(str(result))
