@@ -99,8 +99,7 @@ def _model(model: Any, dataset: str | None) -> Any:
     return as_model(model, dataset)
 
 
-def gallery(model: Any, out: Any = "gallery", dataset: str | None = None, images: Any = (),
-            quiet: bool = True) -> Any:
+def gallery(model: Any, out: Any = "gallery", dataset: str | None = None, images: Any = ()) -> Any:
     """Build the static gallery for a model, straight from a notebook.
 
     Args:
@@ -110,7 +109,6 @@ def gallery(model: Any, out: Any = "gallery", dataset: str | None = None, images
         dataset: ``mnist-5k``, ``fashion-mnist`` or a folder of IDX files; required when the model
             has no card (in-memory nets, card-less files).
         images: paths of your own images to add a page for.
-        quiet: no progress bar on stderr.
     Returns:
         the ``Path`` of the gallery's ``index.html``.
     """
@@ -128,13 +126,7 @@ def gallery(model: Any, out: Any = "gallery", dataset: str | None = None, images
     for p in images:
         info = image_loader(data.classes)(p)
         user.append(Digit("", Path(p).name, info.array[0], info.raw, None, info.notes))
-    progress = None
-    if not quiet:
-        from .commands._common import Progress
-
-        bar = Progress()
-        progress = lambda d, t, label: bar("gallery", d, t)  # noqa: E731
-    result = build_gallery(target, m, data, user, progress=progress, pages=pages_for(data))
+    result = build_gallery(target, m, data, user, pages=pages_for(data))
     return result.index
 
 
