@@ -83,7 +83,8 @@ def augment_rows(r: dict) -> list:
 
     return [
         _row(f"train s/epoch with augmentation (mnist-5k, {r['epochs']} ep x {r['repeats']})",
-             spread(r["augmented"], digits=3), f"<= {r['target']}x plain", f"plain {spread(r['plain'], digits=3)}",
+             spread(r["augmented"], digits=3), f"<= {r['target']}x plain",
+             f"plain {spread(r['plain'], digits=3)}",
              f"{r['ratio']:.2f}x", r["ok"]),
         _row("  augmentation alone, batch of 128", f"{r['augment_ms_per_batch']:.1f} ms", "(info)", "-", "-",
              None),

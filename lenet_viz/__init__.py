@@ -5,6 +5,10 @@ Public API (imported lazily, so ``import lenet_viz`` stays instant and pulls in 
     from lenet_viz import load_model, load_digit, trace
     model = load_model("lenet5")
     t = trace(model, load_digit("digit.png"))
+
+    # from a d2l notebook: the in-memory LeNet the chapter trained
+    lenet_viz.show(model, x, dataset="fashion-mnist")
+    lenet_viz.gallery(model, out="gallery", dataset="fashion-mnist")   # -> Path of index.html
 """
 
 from importlib import import_module
@@ -17,6 +21,8 @@ _EXPORTS = {
     "save_model": "lenet_viz.model",
     "build_net": "lenet_viz.model",
     "lenet_classifier": "lenet_viz.model",
+    "gallery": "lenet_viz.notebook",
+    "show": "lenet_viz.notebook",
     "load_dataset": "lenet_viz.data",
     "load_digit": "lenet_viz.images",
     "load_digit_info": "lenet_viz.images",

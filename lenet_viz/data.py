@@ -136,7 +136,7 @@ def idx_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
         if lbls.size and lbls.max() > 9:
             raise DataError(f"IDX file {folder / lbl_name} has label {int(lbls.max())}; expected 0-9")
         splits[which] = Split((imgs.astype(np.float32) / 255.0)[:, None], lbls.astype(np.int32))
-    fashion = folder.resolve() == FASHION_DIR.resolve() or "fashion" in folder.name.lower()
+    fashion = _is_fashion(folder)
     return Dataset(
         name or ("fashion-mnist" if fashion else str(folder)),
         splits["train"], splits["test"], FASHION_CLASSES if fashion else DIGIT_CLASSES,
@@ -145,6 +145,25 @@ def idx_folder(folder: str | os.PathLike, name: str | None = None) -> Dataset:
 
 
 DATASETS = ("mnist-5k", "fashion-mnist")
+
+
+def _is_fashion(folder: Path) -> bool:
+    return folder.resolve() == FASHION_DIR.resolve() or "fashion" in folder.name.lower()
+
+
+def dataset_classes(name: str) -> tuple:
+    """The class names of a dataset, without reading its images (``DataError`` if unknown)."""
+    if name == "mnist-5k":
+        return DIGIT_CLASSES
+    if name == "fashion-mnist" or os.path.isdir(name):
+        return FASHION_CLASSES if name == "fashion-mnist" or _is_fashion(Path(name)) else DIGIT_CLASSES
+    raise DataError(f"unknown dataset {name!r}: use mnist-5k, fashion-mnist or a folder "
+                    f"holding the four IDX .gz files")
+
+
+def noun(classes: tuple) -> str:
+    """What one input is called on pages: "digit" for digit classes, "image" otherwise."""
+    return "digit" if tuple(classes) == DIGIT_CLASSES else "image"
 
 
 def load_dataset(name: str = "mnist-5k") -> Dataset:

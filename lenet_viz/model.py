@@ -16,10 +16,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError, mxnet_message
+from .errors import ModelError
 
-SHIPPED = ("lenet5", "modern", "mlp")
+#: The shipped digit models (mnist-5k), one per variant; ``seed`` is the chapter's Fashion-MNIST net.
+DIGIT_MODELS = ("lenet5", "modern", "mlp")
+SHIPPED = (*DIGIT_MODELS, "seed")
 CARD_VERSION = 1
+NO_CARD = "no model card: recipe unknown"
+DATASET_HINT = ("pass --dataset (dataset= in Python): mnist-5k, fashion-mnist or a folder holding "
+                "the four IDX .gz files")
 
 
 def _lenet5(nn: Any) -> Any:
@@ -138,6 +143,11 @@ class Model:
     card: dict = field(default_factory=dict)
     source: str = ""
 
+    @property
+    def has_card(self) -> bool:
+        """False for a bare ``.params`` file (or an in-memory net): its recipe is unknown."""
+        return not self.card.get("no_card")
+
     def predict_proba(self, x: Any, batch_size: int = 1000) -> Any:
         """Class probabilities for images ``x`` of shape (N,1,28,28) as a numpy array."""
         import numpy as np
@@ -240,7 +250,8 @@ def resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path, str]:
                          f"shipped name ({', '.join(SHIPPED)}) or a path to a real .params file")
     if not params.exists():
         raise ModelError(f"model {s!r} not found: give a shipped name ({', '.join(SHIPPED)}) "
-                         f"or a path to a .params file with its .json model card beside it")
+                         f"or a path to a .params file (with its .json model card beside it, "
+                         f"or with --dataset)")
     return params, card, s
 
 
@@ -278,31 +289,48 @@ def read_card(card_path: Path) -> dict:
     return card
 
 
-def load_model(name_or_path: str | os.PathLike = "lenet5") -> Model:
+def load_model(name_or_path: str | os.PathLike = "lenet5", variant: str | None = None,
+               dataset: str | None = None) -> Model:
     """Load a shipped model by name or a trained one by path, checking its sha256.
 
+    A ``.params`` file without its ``.json`` card (e.g. ``model.net.save_parameters(...)`` in a
+    d2l notebook) opens too: its architecture is recognised from the parameter shapes (or named
+    by ``variant``) and ``dataset`` must say which images it reads.
+
     Args:
-        name_or_path: ``lenet5``, ``modern``, ``mlp`` or a path to ``X.params`` (``X.json`` beside it).
+        name_or_path: ``lenet5``, ``modern``, ``mlp``, ``seed`` or a path to ``X.params``.
+        variant: the architecture of a card-less file (default: recognised from its shapes).
+        dataset: the dataset of a card-less file (``mnist-5k``, ``fashion-mnist`` or a folder).
     Returns:
         a :class:`Model`.
     Raises:
         ModelError: missing files, malformed card, checksum mismatch or wrong architecture.
     """
+    from .data import dataset_classes
+    from .params import cardless_card, fill, read_params, recognise
+
     params, card_path, label = resolve(name_or_path)
-    card = read_card(card_path)
+    has_card = card_path.exists() or label in SHIPPED
+    if not has_card and dataset is None:
+        raise ModelError(f"weights {params} have no model card ({card_path.name}), so the images "
+                         f"they were trained on are unknown: {DATASET_HINT}")
+    if not has_card:
+        dataset_classes(dataset)  # an unknown dataset fails now, not after loading
+    card = read_card(card_path) if has_card else None
     try:
         digest = sha256_of(params)
     except OSError as e:
         raise ModelError(f"cannot read weights {params}: {e.strerror}") from None
-    if digest != card["sha256"]:
+    if card is not None and digest != card["sha256"]:
         raise ModelError(f"weights {params} do not match their model card {card_path.name} "
                          f"(sha256 differs): the file is damaged or was changed after training")
-    from ._mx import mx
-
+    if card is not None and variant is not None and variant != card["variant"]:
+        raise ModelError(f"--variant {variant} contradicts the model card {card_path.name} "
+                         f"(variant {card['variant']!r}); leave --variant out")
+    arrays = read_params(params)
+    if card is None:
+        variant = recognise({k: tuple(v.shape) for k, v in arrays.items()}, params, variant)
+        card = cardless_card(variant, dataset, digest, params.name)
     net = build_net(card["variant"])
-    try:
-        net.load_parameters(str(params), ctx=mx.cpu())
-    except Exception as e:  # MXNet raises AssertionError/ValueError/MXNetError with C++ traces
-        raise ModelError(f"weights {params} do not fit variant {card['variant']!r}: "
-                         f"{mxnet_message(e)}") from None
+    fill(net, arrays, params, card["variant"])
     return Model(net=net, variant=card["variant"], card=card, source=label)

@@ -62,6 +62,12 @@ def test_evaluate_json_remeasures():
     assert data["n"] == 1000 and data["accuracy"] >= 0.96
 
 
+def test_evaluate_seed_remeasures_its_card():
+    data = json.loads(run("evaluate", "--model", "seed", "--json").stdout)
+    assert data["n"] == 10_000 and data["dataset"] == "fashion-mnist"
+    assert data["accuracy"] == data["card_accuracy"]
+
+
 def test_predict_bad_images_reports_each_and_goes_on(tmp_path):
     text = tmp_path / "notes.png"
     text.write_text("hello")

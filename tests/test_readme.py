@@ -37,7 +37,8 @@ def readers_folder(tmp_path):
 def test_the_readme_has_what_these_tests_run():
     assert len(_blocks("python")) >= 1
     assert [c.split()[1] for c, _ in _console()] == ["shapes", "predict", "evaluate", "evaluate",
-                                                      "activations", "diagram", "saturation"]
+                                                      "activations", "diagram",
+                                                      "saturation", "predict"]
 
 
 def test_python_blocks_run_unmodified(readers_folder):

@@ -13,12 +13,27 @@ import click
 
 from ..errors import LenetVizError
 
-MODEL_HELP = "shipped model name (lenet5, modern, mlp) or path to a .params file with its .json card"
+MODEL_HELP = ("shipped model name (lenet5, modern, mlp, seed) or path to a .params file: with its .json "
+              "card beside it, or card-less (e.g. from d2l's model.net.save_parameters) with --dataset")
+DATASET_HELP = ("mnist-5k, fashion-mnist or a folder of IDX .gz files: the images to use (default: the "
+                "model card's); required for a .params file without a card")
 
 
 def model_option(f: Any) -> Any:
+    """--model, and the --variant/--dataset a card-less .params file needs."""
+    f = click.option("--dataset", default=None, metavar="NAME|FOLDER", help=DATASET_HELP)(f)
+    f = click.option("--variant", default=None, type=click.Choice(["lenet5", "modern", "mlp"]),
+                     help="architecture of a card-less .params file (default: recognised from "
+                          "its parameter shapes)")(f)
     return click.option("--model", "-m", "model_name", default="lenet5", show_default=True,
                         metavar="NAME|PATH", help=MODEL_HELP)(f)
+
+
+def card_json(model: Any) -> dict:
+    """What --json says about the model's provenance."""
+    return {"model_card": None if not model.has_card else "present",
+            "recipe": model.card.get("no_card") if not model.has_card else model.card.get("command"),
+            "sha256": model.card.get("sha256")}
 
 
 def quiet_option(f: Any) -> Any:
@@ -103,14 +118,17 @@ class Progress:
             click.echo(text, err=True)
 
 
-def load_images(paths: tuple) -> tuple[list, list]:
-    """Preprocess each image; report failures on stderr and carry on with the rest."""
-    from ..images import load_digit_info
+def load_images(paths: tuple, classes: tuple | None = None) -> tuple[list, list]:
+    """Preprocess each image (as a digit, or as a garment for Fashion-MNIST ``classes``); report
+    failures on stderr and carry on with the rest."""
+    from ..data import DIGIT_CLASSES
+    from ..garments import image_loader
 
+    load = image_loader(classes or DIGIT_CLASSES)
     ok, failed = [], []
     for path in paths:
         try:
-            info = load_digit_info(path)
+            info = load(path)
         except LenetVizError as e:
             failed.append(path)
             click.echo(f"Error: {e}", err=True)

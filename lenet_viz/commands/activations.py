@@ -30,6 +30,7 @@ class PageResult:
     file: str
     trace: Any
     page: Path
+    classes: tuple
 
     def to_dict(self) -> dict:
         from ..stats import layer_stats
@@ -42,7 +43,8 @@ class PageResult:
                 return None
             return round(float(getattr(sat[r.name], field)), 6)
 
-        return {"file": self.file, "label": int(t.predictions[0]),
+        label = int(t.predictions[0])
+        return {"file": self.file, "label": label, "class": self.classes[label],
                 "probabilities": [round(float(p), 6) for p in t.probabilities[0]], "page": str(self.page),
                 "layers": [{"name": r.name, "kind": r.kind, "output_shape": list(r.output_shape[1:]),
                             "mean": round(float(r.output.mean()), 6),
@@ -60,8 +62,8 @@ class PageResult:
                    "never overwriting one)")
 @json_option("a list, one object per image,")
 @quiet_option
-def command(images: tuple, model_name: str, output: Path, export: str | None, as_json: bool,
-            quiet: bool) -> None:
+def command(images: tuple, model_name: str, variant: str | None, dataset: str | None, output: Path,
+            export: str | None, as_json: bool, quiet: bool) -> None:
     """Show every layer's activations for each IMAGE as a page of figures.
 
     \b
@@ -76,7 +78,7 @@ def command(images: tuple, model_name: str, output: Path, export: str | None, as
     ctx = click.get_current_context()
     ctx.call_on_close(lambda: renderer.__exit__(None, None, None))
     from ..capture import trace
-    from ..data import DIGIT_CLASSES
+    from ..data import dataset_classes
     from ..fileio import atomic_write
     from ..model import load_model
     from ..render.diagram import require_dot
@@ -84,8 +86,9 @@ def command(images: tuple, model_name: str, output: Path, export: str | None, as
     from ..site.html import slug
 
     require_dot()
-    model = load_model(model_name)
-    loaded, failed = load_images(images)
+    model = load_model(model_name, variant, dataset)
+    classes = dataset_classes(dataset or model.card.get("dataset", "mnist-5k"))
+    loaded, failed = load_images(images, classes)
     if loaded and not output.exists():
         ctx.call_on_close(lambda: _rmdir_if_empty(output))  # every page failed: leave no empty folder
     if loaded:
@@ -106,7 +109,7 @@ def command(images: tuple, model_name: str, output: Path, export: str | None, as
             digit = Digit(name, os.path.basename(path), info.array[0], info.raw, None, info.notes)
             digit.label = int(t.probabilities[0].argmax())
             digit.confidence = float(t.probabilities[0, digit.label])
-            page = write_activations(model, t, digit, output / name, DIGIT_CLASSES, renderer)
+            page = write_activations(model, t, digit, output / name, classes, renderer)
             if target is not None:
                 atomic_write(target, t.to_npz, overwrite=one)
         except LenetVizError as e:
@@ -114,9 +117,9 @@ def command(images: tuple, model_name: str, output: Path, export: str | None, as
             click.echo(f"Error: {path}: {e}", err=True)
             continue
         bar("activations", n, len(loaded), path)
-        results.append(PageResult(path, t, page))
+        results.append(PageResult(path, t, page, classes))
         if not as_json:
-            click.echo(f"{path}: {digit.label} (p={digit.confidence:.3f}) -> {page}")
+            click.echo(f"{path}: {classes[digit.label]} (p={digit.confidence:.3f}) -> {page}")
     if as_json:
         echo_json([r.to_dict() for r in results])
     fail_if(failed, len(images))

@@ -19,7 +19,8 @@ FORMATS = ("svg", "png", "pdf", "dot")
               help="output format (default: from the file suffix, else svg)")
 @click.option("--layout", default="LR", show_default=True, type=click.Choice(["LR", "TB"]),
               help="LR: data-flow view; TB: the vertical textbook schematic")
-def command(model_name: str, output: str | None, fmt: str | None, layout: str) -> None:
+def command(model_name: str, variant: str | None, dataset: str | None, output: str | None,
+            fmt: str | None, layout: str) -> None:
     """Draw the architecture as the encoder pyramid (Graphviz).
 
     \b
@@ -38,5 +39,6 @@ def command(model_name: str, output: str | None, fmt: str | None, layout: str) -
         fmt = suffix if suffix in FORMATS else "svg"
     if output is None:
         output = f"{os.path.basename(str(model_name)).removesuffix('.params')}-diagram.{fmt}"
-    d = diagram(trace(load_model(model_name), np.zeros((1, 1, 28, 28), np.float32)), layout)
+    model = load_model(model_name, variant, dataset)
+    d = diagram(trace(model, np.zeros((1, 1, 28, 28), np.float32)), layout)
     click.echo(f"wrote {save_diagram(d, output, fmt)}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ._common import MODEL_HELP, echo_json, json_option, quiet_option
+from ._common import DATASET_HELP, MODEL_HELP, card_json, echo_json, json_option, quiet_option
 
 
 @dataclass
@@ -19,9 +19,11 @@ class Evaluation:
     dataset: str
     split: str
     card_accuracy: float | None
+    provenance: dict
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "accuracy": round(self.accuracy, 6)}
+        d = asdict(self)
+        return {**d, "accuracy": round(self.accuracy, 6), **d.pop("provenance")}
 
     def __str__(self) -> str:
         return (f"{self.model} ({self.variant}) on {self.dataset} {self.split}: accuracy "
@@ -30,16 +32,19 @@ class Evaluation:
 
 @click.command("evaluate")
 @click.option("--model", "-m", "model_names", multiple=True, metavar="NAME|PATH",
-              help=MODEL_HELP + "; repeat for several (default: lenet5; with --stress all three shipped)")
-@click.option("--dataset", default=None, help="dataset to evaluate on (default: the model's own)")
+              help=MODEL_HELP + "; repeat for several (default: lenet5; with --stress the three shipped "
+                                "digit models)")
+@click.option("--variant", default=None, type=click.Choice(["lenet5", "modern", "mlp"]),
+              help="architecture of a card-less .params file (default: recognised from its parameter shapes)")
+@click.option("--dataset", default=None, metavar="NAME|FOLDER", help=DATASET_HELP)
 @click.option("--split", default="test", show_default=True, type=click.Choice(["test", "train"]))
 @click.option("--stress", is_flag=True,
               help="accuracy per model under each transform of the robustness stress set "
                    "(built from the held-out split)")
 @json_option("a JSON object (a list for several models)")
 @quiet_option
-def command(model_names: tuple, dataset: str | None, split: str, stress: bool, as_json: bool,
-            quiet: bool) -> None:
+def command(model_names: tuple, variant: str | None, dataset: str | None, split: str, stress: bool,
+            as_json: bool, quiet: bool) -> None:
     """Re-measure a model's accuracy on a held-out split, or under the stress set.
 
     \b
@@ -49,19 +54,20 @@ def command(model_names: tuple, dataset: str | None, split: str, stress: bool, a
     """
     from ..data import load_dataset
     from ..errors import LenetVizError
-    from ..model import SHIPPED, load_model
+    from ..model import DIGIT_MODELS, load_model
     from ..train import accuracy, fused
 
     if stress and split != "test":
         raise LenetVizError("--stress is built from the held-out split only; drop --split train")
-    models = [load_model(m) for m in (model_names or (SHIPPED if stress else ("lenet5",)))]
+    names = model_names or (DIGIT_MODELS if stress else ("lenet5",))
+    models = [load_model(m, variant, dataset) for m in names]
     data = load_dataset(dataset or models[0].card.get("dataset", "mnist-5k"))
     if stress:
         _stress(models, data, as_json, quiet)
         return
     part = data.split(split)
     results = [Evaluation(accuracy(fused(m.net), part.x, part.y), len(part), m.source, m.variant, data.name,
-                          split, m.card.get("test_accuracy")) for m in models]
+                          split, m.card.get("test_accuracy"), card_json(m)) for m in models]
     if as_json:
         echo_json(results[0] if len(results) == 1 else [r.to_dict() for r in results])
     else:

@@ -15,7 +15,8 @@ from ._common import OutputFolder, Progress, fail_if, load_images, model_option,
 @click.option("-o", "--output", default="gallery", show_default=True, type=OutputFolder(),
               help="gallery folder (replaced atomically; only folders made by lenet-viz are replaced)")
 @quiet_option
-def command(images: tuple, model_name: str, output: object, quiet: bool) -> None:
+def command(images: tuple, model_name: str, variant: str | None, dataset: str | None, output: object,
+            quiet: bool) -> None:
     """Build the static HTML gallery: model card, clickable diagram, a page per digit.
 
     By default one held-out digit per class; IMAGES add your own. Open OUTPUT/index.html in a
@@ -26,17 +27,20 @@ def command(images: tuple, model_name: str, output: object, quiet: bool) -> None
       lenet-viz gallery
       lenet-viz gallery my7.png --model modern -o modern-gallery
     """
-    from ..data import load_dataset
+    from ..data import load_dataset, noun
     from ..model import load_model
     from ..site import Digit, build_gallery
+    from ..site.pages import pages_for
 
-    model = load_model(model_name)
-    data = load_dataset(model.card.get("dataset", "mnist-5k"))
-    loaded, failed = load_images(images)
+    model = load_model(model_name, variant, dataset)
+    data = load_dataset(dataset or model.card.get("dataset", "mnist-5k"))
+    loaded, failed = load_images(images, data.classes)
     user = [Digit("", os.path.basename(p), info.array[0], info.raw, None, info.notes) for p, info in loaded]
     bar = Progress(not quiet)
-    result = build_gallery(output, model, data, user, progress=lambda d, t, label: bar("gallery", d, t))
+    result = build_gallery(output, model, data, user, progress=lambda d, t, label: bar("gallery", d, t),
+                           pages=pages_for(data))
     bar.close()
-    click.echo(f"gallery: {len(result.digits)} digits, held-out accuracy {result.accuracy:.4f}")
+    click.echo(f"gallery: {len(result.digits)} {noun(data.classes)}s, "
+               f"held-out accuracy {result.accuracy:.4f}")
     click.echo(f"open {result.index.resolve().as_uri()}")
     fail_if(failed, len(images))

@@ -9,21 +9,19 @@ import click
 from ..errors import LenetVizError
 from ..facts import HIGH, LOW
 from ..fmt import num, pct
-from ._common import OutputFolder, Progress, echo_json, json_option, model_option, quiet_option
+from ._common import OutputFolder, Progress, card_json, echo_json, json_option, model_option, quiet_option
 
 
 @click.command("saturation")
 @model_option
-@click.option("--dataset", default=None,
-              help="dataset (default: the model's own); its held-out split is used")
 @click.option("-o", "--output", default=None, type=OutputFolder(),
               help="folder for saturation.png and stats.json (default: print only)")
 @click.option("--low", default=LOW, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--high", default=HIGH, show_default=True, type=click.FloatRange(0, 1))
 @json_option("the statistics")
 @quiet_option
-def command(model_name: str, dataset: str | None, output: object, low: float, high: float,
-            as_json: bool, quiet: bool) -> None:
+def command(model_name: str, variant: str | None, dataset: str | None, output: object, low: float,
+            high: float, as_json: bool, quiet: bool) -> None:
     """Dataset-wide saturation (sigmoid) or dead-unit (ReLU) statistics, streamed.
 
     \b
@@ -39,7 +37,7 @@ def command(model_name: str, dataset: str | None, output: object, low: float, hi
 
     if not low < high:
         raise LenetVizError(f"--low ({low}) must be below --high ({high})")
-    model = load_model(model_name)
+    model = load_model(model_name, variant, dataset)
     data = load_dataset(dataset or model.card.get("dataset", "mnist-5k"))
     bar = Progress(not quiet)
     stats = dataset_stats(model, data.test.x, low=low, high=high,
@@ -53,7 +51,7 @@ def command(model_name: str, dataset: str | None, output: object, low: float, hi
             save_figure(saturation_figure(stats), tmp / "saturation.png")
             atomic_write(tmp / "stats.json", json.dumps(stats.to_dict(), indent=2) + "\n")
     if as_json:
-        echo_json(stats)
+        echo_json({**stats.to_dict(), **card_json(model)})
         return
     click.echo(f"{model.source} on {stats.dataset}: {stats.n_samples} images")
     click.echo(f"{'layer':<10}{'act':<9}{'saturated':>10}{'mean dsig':>11}{'dead':>8}")

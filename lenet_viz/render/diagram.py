@@ -268,7 +268,7 @@ def _records(trace: Any) -> tuple[list, str, str]:
 def _nodes(records: list) -> list:
     """One node per layer, preceded by ``input`` and with Gluon's implicit flatten made explicit."""
     in_shape = tuple(records[0].input_shape[1:])
-    nodes = [_Node("input", "input", "image", "grayscale digit" if in_shape[:1] == (1,) else "image",
+    nodes = [_Node("input", "input", "image", "grayscale" if in_shape[:1] == (1,) else "image",
                    in_shape, None, 0, f"input: {_shape(in_shape)} image, what the net sees")]
     taken = {r.name for r in records}
     for r in records:

@@ -121,8 +121,10 @@ class PageContext:
 
     def common(self, title: str, current: str) -> dict:
         """The fields every template's frame needs."""
+        card = getattr(self.model, "card", {})
+        note = f"{card['no_card']} · weights sha256 {card['sha256'][:16]}…" if card.get("no_card") else ""
         return {"title": title, "current": current, "nav": self.nav, "version": __version__,
-                "model_label": self.model.source}
+                "model_label": self.model.source, "model_note": note}
 
     def write_page(self, href: str, title: str, template: str = "page.html", current: str | None = None,
                    **fields: Any) -> Path:

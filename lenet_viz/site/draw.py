@@ -26,11 +26,12 @@ import numpy as np
 
 from ..errors import LenetVizError
 from ..facts import BOUNDED, HIGH, LOW
+from ..model import DIGIT_MODELS
 
 #: The page's scripts, in load order: the pure cores first, the DOM code that uses them last.
 SCRIPTS = ("nn.js", "preprocess.js", "arith.js", "pad.js", "draw.js")
-#: Shown by default: the three shipped models.
-MODELS = ("lenet5", "modern", "mlp")
+#: Shown by default: the three shipped digit models.
+MODELS = DIGIT_MODELS
 #: Colour maps of the static figures (lenet_viz.render.maps), as 256-entry lookup tables.
 _CMAPS = ("viridis", "RdBu_r", "gray")
 

@@ -12,3 +12,20 @@ CORE = (digits.PAGE, saturation.PAGE, kernels.PAGE, index.PAGE)
 ANALYSES = (dynamics.PAGE, inits.PAGE, compare.PAGE, top.PAGE, occlusion.PAGE, robustness.PAGE)
 #: The draw page comes right after the digits, so the navigation bar lists it first after the overview.
 PAGES = (CORE[0], draw.PAGE, *CORE[1:-1], *ANALYSES, CORE[-1])
+
+
+def pages_for(data: object) -> tuple:
+    """The pages that make sense for a gallery of ``data``.
+
+    Training dynamics, the init claim and the model comparison are about digits (the shipped
+    mnist-5k models), so only digit galleries show them, and the mnist-5k one also links to the
+    chapter's own net (``seed``); other data get the pages computed live on their held-out split.
+    """
+    from ...data import noun
+    from . import chapter
+
+    if noun(data.classes) != "digit":
+        return (*CORE[:-1], top.PAGE, occlusion.PAGE, CORE[-1])
+    if data.name == "mnist-5k":
+        return (*PAGES[:-1], chapter.PAGE, PAGES[-1])
+    return PAGES

@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from ...fmt import num, pct
+from ...model import DIGIT_MODELS
 from ..context import Page, PageContext, section
 
-COMPARE_MODELS = ("lenet5", "modern", "mlp")
+COMPARE_MODELS = DIGIT_MODELS
 
 
 MAP_DIGITS = 3  # digits shown in the aligned feature maps

@@ -73,8 +73,8 @@ def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: t
 
 
 _FIXED_SECTIONS = {
-    "input": {"title": "Input", "caption": "Left: your image as given; right: the 28×28 MNIST-style "
-                                           "digit the network sees."},
+    "input": {"title": "Input", "caption": "Left: your image as given; right: the 28×28 MNIST-format "
+                                           "input the network sees."},
     "prediction": {"title": "Prediction", "caption": "Softmax probabilities of the last layer."},
     "saturation": {"title": "Saturation for this input",
                    "caption": "How many units of each activation layer sit in the flat tails of the "
@@ -98,14 +98,17 @@ def href(d: Digit) -> str:
 
 def build(ctx: PageContext) -> str:
     """Write every digit's page and figures."""
+    from ...data import noun
+
     svg = diagram_svg(ctx.trace)
     classes = ctx.data.classes
+    item = noun(classes)  # "digit" or "image"
     for i, d in enumerate(ctx.digits):
         folder = ctx.out / "assets" / d.slug
         sections = render_digit(ctx.trace.select(i), d, folder, ctx.out, classes,
                                 sink=lambda d=d: ctx.tick(d.name), renderer=ctx.renderer)
         thumb(d.x, folder / "thumb.png")
-        ctx.write_page(href(d), f"Digit {d.name}", "digit.html", current="",
+        ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
                        digit=d.context(classes), sections=sections, diagram_svg=svg)
         ctx.tick(href(d))
     return ""

@@ -6,10 +6,13 @@ from ..context import Page, PageContext
 from . import digits
 
 _CARD_FIELDS = ("dataset_description", "why", "augment", "augment_shift_px", "init", "command", "sha256",
-                "test_accuracy", "optimizer", "lr", "epochs", "batch_size", "seed", "dataset")
+                "test_accuracy", "optimizer", "lr", "epochs", "batch_size", "seed", "dataset",
+                "no_card", "params_file", "d2l_trainer")
 
 
 def build(ctx: PageContext) -> str:
+    from ...data import noun
+
     first = ctx.digits[0]
     card = {"description": "", **dict.fromkeys(_CARD_FIELDS), **ctx.model.card}
     classes = ctx.data.classes
@@ -19,7 +22,7 @@ def build(ctx: PageContext) -> str:
         diagram_svg=digits.diagram_svg(ctx.trace, digits.href(first)), first_digit=first,
         digits=[{**d.context(classes), "href": digits.href(d), "thumb": f"assets/{d.slug}/thumb.png"}
                 for d in ctx.digits],
-        n_user=sum(1 for d in ctx.digits if d.truth is None), extra_pages=ctx.blurbs)
+        n_user=sum(1 for d in ctx.digits if d.truth is None), extra_pages=ctx.blurbs, noun=noun(classes))
     return ""
 
 

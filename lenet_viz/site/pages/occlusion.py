@@ -15,9 +15,11 @@ OCCLUSION_STRIDE = 2
 
 def build(ctx: PageContext) -> str:
     from ...analyses.occlusion import fast_predictor, occlusion_map
+    from ...data import noun
     from ...render.occlusion import occlusion_figure
 
     model, classes = ctx.model, ctx.data.classes
+    item = noun(classes)  # "digit" or "image"
     predict = fast_predictor(model)
     results = [(d, occlusion_map(model, d.x, OCCLUSION_PATCH, OCCLUSION_STRIDE, predict=predict))
                for d in ctx.digits]
@@ -40,13 +42,14 @@ def build(ctx: PageContext) -> str:
             f"lowers the probability of the predicted class, blue where it raises it; each map has its own "
             f"colour scale (its colorbar), and the table compares the magnitudes. "
             f"Look for how local the evidence is: the single most damaging patch lowers the probability by "
-            f"{np.median(drops):.2f} for the median digit and by up to {max(drops):.2f} ({worst_d.name}, "
+            f"{np.median(drops):.2f} for the median {item} and by up to {max(drops):.2f} ({worst_d.name}, "
             f"which then reads as {classes[int(worst_o.predicted[wi])]}), and for {flips_total} of "
-            f"{len(results)} digits one patch is enough to change the prediction.")
-    table = {"head": ["digit", "predicted", "p", "largest drop", "patch", "then predicts",
+            f"{len(results)} {item}s one patch is enough to change the prediction.")
+    table = {"head": [item, "predicted", "p", "largest drop", "patch", "then predicts",
                       "patches that change the prediction"], "rows": rows}
     sections = [section("why-zero", "Why a background patch, not gray",
-                         "MNIST digits are white ink on a black (0) background. A gray patch would add a "
+                         ("MNIST digits are white ink" if item == "digit" else "These images are light")
+                         + " on a black (0) background. A gray patch would add a "
                          "blob of ink wherever it lands, so the map would mix \"this stroke mattered\" with "
                          "\"an added smudge confused the net\"; a patch of 0 only erases ink, and over empty "
                          f"background it changes nothing. Patch {OCCLUSION_PATCH}×{OCCLUSION_PATCH}, stride "
