@@ -152,3 +152,27 @@ def browser(tmp_path_factory):
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
     yield driver
     driver.quit()
+
+
+AXE = os.path.join(os.path.dirname(ARTIFACTS), ".web-test", "node_modules", "axe-core", "axe.min.js")
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """``axe(driver)``: the serious and critical axe-core violations of the page open in ``driver``."""
+    assert os.path.isfile(AXE), f"{AXE} is missing: scripts/setup.sh --test installs axe-core with npm"
+    with open(AXE, encoding="utf-8") as f:
+        source = f.read()
+
+    def run(driver):
+        driver.execute_script(source)
+        result = driver.execute_async_script(
+            "const done = arguments[0];"
+            "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
+            "v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.map(n => n.target.join(' '))}))),"
+            " e => done(String(e)))")
+        assert isinstance(result, list), result
+        return [v for v in result if v["impact"] in ("serious", "critical")]
+
+    return run

@@ -78,3 +78,18 @@ def test_gallery_links_the_draw_page_first(browser, built):
         int(load_model("lenet5").predict_proba(x[None]).argmax())
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert _severe(browser) == []
+
+
+def test_axe_finds_no_serious_violation_on_any_page(browser, built, axe):
+    """Every page of the gallery, the chapter's sub-gallery included, at a desktop and a phone width."""
+    pages = sorted(built.rglob("*.html"))
+    assert {"index.html", "draw.html", "robustness.html", "seed/index.html"} <= \
+        {p.relative_to(built).as_posix() for p in pages}
+    try:
+        for width in (1400, 420):
+            browser.set_window_size(width, 900)
+            for page in pages:
+                browser.get(page.as_uri())
+                assert axe(browser) == [], f"{page.relative_to(built)} at {width} px"
+    finally:
+        browser.set_window_size(1280, 900)

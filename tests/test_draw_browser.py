@@ -14,8 +14,6 @@ from click.testing import CliRunner
 from lenet_viz.cli import cli
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
-AXE = ROOT / ".web-test" / "node_modules" / "axe-core" / "axe.min.js"
 N_DIGITS, BATCH = 200, 25
 
 # Runs lenetViz.forward on a batch (base64 float32, n x 784) and returns the keys and every value as
@@ -179,20 +177,11 @@ def test_keyboard_alone_loads_a_digit_and_clears(browser, pad_page):
     assert browser.execute_script("return lenetViz.state().model") == "modern"
 
 
-def test_axe_finds_no_serious_violation(browser, pad_page, artifacts):
-    assert AXE.is_file(), f"{AXE} is missing: scripts/setup.sh --test installs axe-core with npm"
+def test_axe_finds_no_serious_violation(browser, pad_page, artifacts, axe):
     for width in (1400, 420):
         _open(browser, pad_page, width)
         browser.execute_script("document.querySelector('button.load').click()")
-        browser.execute_script(AXE.read_text())
-        result = browser.execute_async_script(
-            "const done = arguments[0];"
-            "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
-            "v => ({id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help}))),"
-            " e => done(String(e)))")
-        assert isinstance(result, list), result
-        bad = [v for v in result if v["impact"] in ("serious", "critical")]
-        assert bad == [], bad
+        assert axe(browser) == []
         browser.save_screenshot(str(Path(artifacts) / f"draw-{width}.png"))
 
 
