@@ -33,6 +33,8 @@ def test_sub_gallery_of_seed(tmp_path):
     for name in FASHION_CLASSES:  # one image per class, each with its page of feature maps
         assert f"true label {name}</span>" in index
     assert len(list(sub.glob("digit-*.html"))) == 10
+    for page in sub.glob("*.html"):  # every page of the sub-gallery leads back to the one that links it
+        assert '<a href="../index.html">Back to the main gallery</a>' in page.read_text(), page.name
     sat = (sub / "saturation.html").read_text()
     assert "all 10,000 held-out images of fashion-mnist" in sat
     for layer in ("conv1", "conv2", "dense1", "dense2"):

@@ -39,7 +39,7 @@ def held_out_digits(data: Any) -> list:
 
 
 def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progress | None = None,
-                  pages: tuple | None = None) -> GalleryResult:
+                  pages: tuple | None = None, up: dict | None = None) -> GalleryResult:
     """Build the gallery into ``out``.
 
     Args:
@@ -49,6 +49,7 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
         user: :class:`~lenet_viz.site.context.Digit` objects for the user's images (preprocessed).
         progress: called as ``progress(done, total, label)``.
         pages: the pages to build, in order; :data:`lenet_viz.site.pages.PAGES` by default.
+        up: for a sub-gallery, a navigation entry ``{"href", "title"}`` back to its parent, listed last.
     Returns:
         a :class:`GalleryResult`.
     Raises:
@@ -81,7 +82,7 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
         d.confidence = float(t.probabilities[i, d.label])
     acc = accuracy(fused(model.net), data.test.x, data.test.y)
     nav = [{"href": p.href, "title": p.title} for p in sorted(pages, key=lambda p: p.href != "index.html")
-           if p.nav]
+           if p.nav] + ([up] if up else [])
     with publish(out) as tmp, Renderer() as renderer:
         atomic_write(tmp / "style.css", static("style.css"))
         ctx = PageContext(tmp, model, data, t, digits, nav, acc, renderer, tick)

@@ -21,7 +21,8 @@ def build(ctx: PageContext) -> str:
 
     model = load_model("seed")
     data = load_dataset(model.card["dataset"])
-    result = build_gallery(ctx.out / SUBDIR, model, data, [], pages=CORE)
+    result = build_gallery(ctx.out / SUBDIR, model, data, [], pages=CORE,
+                           up={"href": "../index.html", "title": "Back to the main gallery"})
     card = model.card
     return (f"d2l's LeNet trained as the chapter trains it ({card['optimizer'].upper()} lr {card['lr']:g}, "
             f"batch {card['batch_size']}, {card['epochs']} epochs, {card['init'].capitalize()}) on "
