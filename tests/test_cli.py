@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from lenet_viz.cli import cli
+from lenet_viz.model import load_model
 
 DIGIT = str(Path(__file__).parent.parent / "examples" / "digit.png")
 
@@ -66,6 +67,10 @@ def test_evaluate_seed_remeasures_its_card():
     data = json.loads(run("evaluate", "--model", "seed", "--json").stdout)
     assert data["n"] == 10_000 and data["dataset"] == "fashion-mnist"
     assert data["accuracy"] == data["card_accuracy"]
+    # provenance once, at the top level (not also nested)
+    assert set(data) == {"accuracy", "n", "model", "variant", "dataset", "split", "card_accuracy",
+                         "model_card", "recipe", "sha256"}
+    assert data["sha256"] == load_model("seed").card["sha256"] and data["model_card"] == "present"
 
 
 def test_predict_bad_images_reports_each_and_goes_on(tmp_path):

@@ -23,7 +23,8 @@ class Evaluation:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        return {**d, "accuracy": round(self.accuracy, 6), **d.pop("provenance")}
+        provenance = d.pop("provenance")
+        return {**d, "accuracy": round(self.accuracy, 6), **provenance}
 
     def __str__(self) -> str:
         return (f"{self.model} ({self.variant}) on {self.dataset} {self.split}: accuracy "
