@@ -24,15 +24,15 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from ..errors import RenderError
-from ..facts import BOUNDED, pretty
-from ..tracedata import LayerRecord, Trace
+from ..tracedata import Trace
 from .figures import WIDTH, layout_template, new_figure
 from .keys import figure_keys, is_map, is_vector
+from .scales import layer_scale as _layer_scale
+from .scales import source as _source  # noqa: F401  (site.draw reads it)
 from .tiles import (
     _CBAR_BAND,
     DIVERGING,
     IMAGE,
-    SEQUENTIAL,
     _bare,
     _bottom_colorbar,
     _caption,
@@ -44,10 +44,8 @@ from .tiles import (
     _place,
     _record,
     _relative_colorbar,
-    _Scale,
     _shape,
     _suptitle,
-    _sym,
     _tile_figure,
     _tile_limits,
     _title,
@@ -56,46 +54,6 @@ from .tiles import (
 )
 
 SCALES = ("layer", "channel")
-_PASS_THROUGH = ("pool", "gap", "flatten", "dropout")  # kinds that keep their input's value range
-
-
-# ---------------------------------------------------------------- colour scales
-
-
-def _source(trace: Trace, rec: LayerRecord) -> tuple[str | None, str]:
-    """The activation whose values ``rec`` carries (looking back through pools), and a phrase for them."""
-    i = next(k for k, r in enumerate(trace.layers) if r is rec)  # identity: records hold arrays
-    prefix = ""
-    while True:
-        r = trace.layers[i]
-        if r.activation:
-            return r.activation, f"{prefix}{pretty(r.activation)} output"
-        if r.kind in _PASS_THROUGH and i > 0:
-            if r.kind in ("pool", "gap") and not prefix:
-                prefix = f"{r.config.get('pool', 'avg')}-pooled "
-            i -= 1
-            continue
-        what = {"bn": "BatchNorm output", "conv": "conv output, no activation",
-                "dense": "dense output, no activation"}.get(r.kind, f"{r.kind} output")
-        if r is trace.layers[-1]:
-            what = "logits, before softmax"
-        return None, f"{prefix}{what}"
-
-
-def _layer_scale(trace: Trace, rec: LayerRecord, data: np.ndarray, pre: bool) -> _Scale:
-    """One scale for the whole layer (all channels of the chosen sample)."""
-    if pre:
-        m = _sym(data)
-        return _Scale(DIVERGING, -m, m, f"pre-activation z (shared, symmetric ±{_fmt(m)})")
-    act, what = _source(trace, rec)
-    if act in BOUNDED:
-        lo, hi = BOUNDED[act]
-        return _Scale(SEQUENTIAL if lo == 0 else DIVERGING, lo, hi, f"{what} (fixed {lo:g}–{hi:g})")
-    if data.size and float(data.min()) >= 0:
-        hi = float(data.max()) or 1.0
-        return _Scale(SEQUENTIAL, 0.0, hi, f"{what} (shared, 0–{_fmt(hi)})")
-    m = _sym(data)
-    return _Scale(DIVERGING, -m, m, f"{what} (shared, symmetric ±{_fmt(m)})")
 
 
 # ---------------------------------------------------------------- renderers

@@ -4,7 +4,6 @@ tiles with budgeted room for titles, and the colorbars under them."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,21 +15,12 @@ from matplotlib.patches import Rectangle
 from ..errors import RenderError
 from ..tracedata import LayerRecord, Trace
 from .figures import WIDTH, layout_template, new_figure
+from .scales import DIVERGING, IMAGE, SEQUENTIAL  # noqa: F401  (re-exported)
+from .scales import Scale as _Scale
+from .scales import fmt as _fmt  # noqa: F401
+from .scales import sym as _sym
 
-SEQUENTIAL = "viridis"
-DIVERGING = "RdBu_r"
-IMAGE = "gray"
 _MAX_COLS = 8
-
-
-@dataclass(frozen=True)
-class _Scale:
-    """A colour scale and the words that state it on the colorbar."""
-
-    cmap: str
-    vmin: float
-    vmax: float
-    label: str
 
 
 def _record(trace: Trace, layer: str) -> LayerRecord:
@@ -60,17 +50,6 @@ def _values(rec: LayerRecord, pre: bool) -> np.ndarray:
         raise RenderError(f"layer {rec.name} has no pre-activation (it applies no activation); "
                           f"draw it with pre=False")
     return rec.pre
-
-
-def _fmt(v: float) -> str:
-    """Short numbers for tile titles: two decimals while small, fewer as they grow."""
-    a = abs(v)
-    return f"{v:.2f}" if a < 10 else f"{v:.1f}" if a < 1000 else f"{v:.3g}"
-
-
-def _sym(data: np.ndarray) -> float:
-    m = float(np.max(np.abs(data))) if data.size else 0.0
-    return m if m > 0 else 1.0  # an all-zero array still needs a non-empty range
 
 
 def _tile_limits(scale: _Scale, tile: np.ndarray) -> tuple[float, float]:

@@ -65,7 +65,7 @@ def model_spec(model: Any) -> tuple[dict, np.ndarray]:
     """
     from ..capture import leaves, trace
     from ..render.keys import figure_keys
-    from ..render.maps import _source
+    from ..render.scales import source as _source
 
     t = trace(model, np.zeros((1, 1, 28, 28), np.float32))
     blocks = leaves(model.net)
