@@ -134,7 +134,11 @@ def test_activations_page_json_and_export(tmp_path):
         tails += low > 0.01 and high > 0.01
     assert tails  # a layer with both tails: one tail alone would not pass
     pngs = {p.name for p in (out / "digit").glob("*.png")}
-    assert {"input.png", "conv1.png", "pool1.png", "dense1.png", "prediction.png", "saturation.png"} <= pngs
+    tiles = {*(f"conv1-{c}.png" for c in range(6)), *(f"pool2-{c}.png" for c in range(16))}
+    assert {"input.png", *tiles} <= pngs
+    html = page.read_text(encoding="utf-8")
+    for sid in ("input", "conv1", "pool1", "dense1", "prediction", "saturation"):
+        assert f'<section id="{sid}">' in html, sid
 
 
 def test_activations_bad_outputs(tmp_path):

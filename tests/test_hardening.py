@@ -645,8 +645,8 @@ FAULTS = {  # where the OS refuses (as root chmod does not bite, a read-only fol
 def test_write_faults_leave_the_previous_gallery(fault, previous, monkeypatch, tiny_model, inputs):
     where, exc, says = FAULTS[fault]
     if where == "figure":
-        # patched in this process before the render workers fork, so they fail the same way
-        monkeypatch.setattr(fileio, "open", _raise_on("conv2.png", exc), raising=False)
+        # the first conv2 tile of the first digit page
+        monkeypatch.setattr(fileio, "open", _raise_on("conv2-0.png", exc), raising=False)
     elif where == "html":
         monkeypatch.setattr(fileio, "open", _raise_on("digit-test-0000.html", exc), raising=False)
     elif where == "thumb":

@@ -76,28 +76,54 @@ def gallery(tmp_path_factory, folder):
     return out, result, model
 
 
-def test_digit_sections_show_their_own_layers_figures(gallery, tmp_path):
+def _pixels(path):
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def test_digit_sections_show_their_own_layers_figures(gallery):
+    """Each layer's section holds one tile per channel whose pixels are the captured array through
+    matplotlib's colour map on the stated scale (fixed 0–1 for sigmoid outputs, ±max|z| for z)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
     from lenet_viz.capture import trace
-    from lenet_viz.render.figures import save_figure
-    from lenet_viz.render.histograms import saturation_figure
-    from lenet_viz.render.maps import trace_figures
-    from lenet_viz.stats import layer_stats
+    from lenet_viz.render.keys import figure_keys
 
     out, result, model = gallery
     assert len(result.digits) == 2
     t = trace(model, np.stack([d.x for d in result.digits]))
+    html_bars = re.compile(r'data-cmap="([^"]+)" data-vmin="([^"]+)" data-vmax="([^"]+)"')
     for i, d in enumerate(result.digits):
         one = t.select(i)
-        figures = {**trace_figures(one), "saturation": saturation_figure(layer_stats(one))}
-        expected = {}
-        for key, fig in figures.items():  # drawn here, independently of the page's renderer
-            png = save_figure(fig, tmp_path / f"{d.slug}-{key}.png")
-            expected.setdefault(key.partition(".")[0], []).append(png.read_bytes())
-        shown = _parse(out / f"digit-{d.slug}.html").sections
-        assert set(shown) == set(expected), d.slug
-        for sid, srcs in shown.items():
-            assert [(out / src).read_bytes() for src in srcs] == expected[sid], f"{d.slug}: section {sid}"
-        assert {"conv1", "conv2", "dense1"} <= set(shown)
+        page = out / f"digit-{d.slug}.html"
+        shown = _parse(page).sections
+        expected_ids = {k.partition(".")[0] for k in figure_keys(one)} | {"saturation"}
+        assert set(shown) == expected_ids, d.slug
+        bars = html_bars.findall(page.read_text(encoding="utf-8"))
+        for name in ("conv1", "pool1", "conv2", "pool2"):
+            tiles = [src for src in shown[name] if "/scales/" not in src]
+            pre = one[name].pre
+            arrays = [(one[name].output[0], 0.0, 1.0)]
+            if pre is not None:
+                m = float(np.abs(pre[0]).max())
+                arrays.append((pre[0], -m, m))
+            assert len(tiles) == sum(len(a) for a, _, _ in arrays), f"{d.slug}: {name}"
+            k = 0
+            for arr, lo, hi in arrays:
+                cmap = "viridis" if lo == 0 else "RdBu_r"
+                for c in range(arr.shape[0]):
+                    want = colormaps[cmap](Normalize(lo, hi)(arr[c].astype(np.float64)), bytes=True)[..., :3]
+                    got = _pixels(out / tiles[k])
+                    assert got.shape == want.shape and np.array_equal(got, want), f"{d.slug}: {tiles[k]}"
+                    k += 1
+            assert (cmap if pre is None else "viridis", "0.0", "1.0") in bars  # the stated fixed scale
+        for name in ("dense1", "dense2", "prediction", "saturation"):
+            assert name in shown
+        assert ("RdBu_r", str(-float(np.abs(one["conv1"].pre[0]).max())),
+                str(float(np.abs(one["conv1"].pre[0]).max()))) in bars
 
 
 def test_index_states_a_fresh_evaluate(gallery, folder):

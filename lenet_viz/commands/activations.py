@@ -71,12 +71,7 @@ def command(images: tuple, model_name: str, variant: str | None, dataset: str | 
       lenet-viz activations examples/digit.png
       lenet-viz activations a.png b.png -o out --export trace.npz --json
     """
-    from ..site.workers import Renderer
-
-    # Fork the render worker before MXNet is imported: it imports matplotlib meanwhile.
-    renderer = Renderer(main_renders=False)
     ctx = click.get_current_context()
-    ctx.call_on_close(lambda: renderer.__exit__(None, None, None))
     from ..capture import trace
     from ..data import dataset_classes
     from ..fileio import atomic_write
@@ -109,7 +104,7 @@ def command(images: tuple, model_name: str, variant: str | None, dataset: str | 
             digit = Digit(name, os.path.basename(path), info.array[0], info.raw, None, info.notes)
             digit.label = int(t.probabilities[0].argmax())
             digit.confidence = float(t.probabilities[0, digit.label])
-            page = write_activations(model, t, digit, output / name, classes, renderer)
+            page = write_activations(model, t, digit, output / name, classes)
             if target is not None:
                 atomic_write(target, t.to_npz, overwrite=one)
         except LenetVizError as e:

@@ -11,26 +11,18 @@ from .context import Digit, PageContext
 from .html import public, published, static
 from .pages import digits as digit_pages
 from .publish import publish
-from .workers import Renderer
 
 
-def write_activations(model: Any, trace1: Any, digit: Digit, out: Path, classes: tuple,
-                      renderer: Renderer | None = None) -> Path:
+def write_activations(model: Any, trace1: Any, digit: Digit, out: Path, classes: tuple) -> Path:
     """Write one input's page (``index.html`` + PNGs) into ``out`` atomically; return the page."""
     model, _ = published(model)
     trace1 = replace(trace1, model=public(trace1.model))  # the diagram's title
-    done: dict = {}
 
     with publish(out) as tmp:
         ctx = PageContext(tmp, model, None, trace1, [digit], nav=[])
-
-        def meanwhile() -> None:  # while the workers draw: the diagram (a `dot` run) and the template
-            done["svg"] = digit_pages.diagram_svg(trace1)
-            ctx.env.get_template("digit.html")
-
-        sections = digit_pages.render_digit(trace1, digit, tmp, tmp, classes, renderer=renderer,
-                                            meanwhile=meanwhile)
+        sections = digit_pages.render_digit(trace1, digit, tmp, tmp, classes)
         ctx.write_page("index.html", f"{digit.name} through {model.source}", "digit.html", current="",
-                       digit=digit.context(classes), sections=sections, diagram_svg=done["svg"])
+                       digit=digit.context(classes), sections=sections,
+                       diagram_svg=digit_pages.diagram_svg(trace1))
         atomic_write(tmp / "style.css", static("style.css"))
     return out / "index.html"

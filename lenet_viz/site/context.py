@@ -84,7 +84,6 @@ class PageContext:
         digits: the gallery's inputs.
         nav: navigation entries ``{"href", "title"}``.
         accuracy: held-out accuracy measured for this build.
-        renderer: draws the digit figures (in forked workers when there are cores).
         on_tick: called with a label after each figure or page written (progress).
         blurbs: what the listed pages said about themselves, for the index.
     """
@@ -96,7 +95,6 @@ class PageContext:
     digits: list
     nav: list
     accuracy: float = float("nan")
-    renderer: Any = None
     on_tick: Callable[[str], Any] | None = None
     blurbs: list = field(default_factory=list)
 

@@ -13,7 +13,6 @@ from ..fileio import atomic_write
 from .context import Digit, PageContext
 from .html import published, slug, static
 from .publish import publish
-from .workers import Renderer
 
 Progress = Callable[[int, int, str], Any]
 #: Progress units per digit: its figures and its page.
@@ -83,9 +82,9 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
     acc = accuracy(fused(model.net), data.test.x, data.test.y)
     nav = [{"href": p.href, "title": p.title} for p in sorted(pages, key=lambda p: p.href != "index.html")
            if p.nav] + ([up] if up else [])
-    with publish(out) as tmp, Renderer() as renderer:
+    with publish(out) as tmp:
         atomic_write(tmp / "style.css", static("style.css"))
-        ctx = PageContext(tmp, model, data, t, digits, nav, acc, renderer, tick)
+        ctx = PageContext(tmp, model, data, t, digits, nav, acc, tick)
         for page in pages:
             blurb = page.build(ctx)
             if page.listed:

@@ -1,5 +1,12 @@
-"""The digit pages: one page per input, every layer's figures in net order, and the diagram whose
-nodes link to the layer sections. ``lenet-viz activations`` writes the same page on its own."""
+"""The digit pages: one page per input, every layer's panels in net order, and the diagram whose
+nodes link to the layer sections. ``lenet-viz activations`` writes the same page on its own.
+
+A page's figures are light: tiles are PNGs of one pixel per array value (numpy through a colour
+map's table, written by Pillow, shown pixelated), strips are coloured HTML tables, the prediction
+and this input's saturation are inline SVG, and titles, captions and colour-bar labels are HTML.
+The colour bars themselves are one small image per colour map under ``assets/scales/``, written
+once per gallery and shared by every page. No matplotlib is imported.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ...fileio import atomic_write
 from ..context import Digit, Page, PageContext
-from ..html import fig_entry, inline_svg, thumb
-from ..workers import Renderer
+from ..html import inline_svg, thumb
 
 _CAPTIONS = {
     "conv": "Each tile is one output channel: where in the image this learned 5×5 filter responds.",
@@ -19,6 +28,17 @@ _CAPTIONS = {
     "gap": "Global average pooling: one number per channel, the mean of its whole map.",
     "dense": "Each cell is one unit of the dense layer.",
 }
+_FIXED_SECTIONS = {
+    "input": {"title": "Input", "caption": "Left: your image as given; right: the 28×28 MNIST-format "
+                                           "input the network sees."},
+    "prediction": {"title": "Prediction", "caption": "Softmax probabilities of the last layer."},
+    "saturation": {"title": "Saturation for this input",
+                   "caption": "How many units of each activation layer sit in the flat tails of the "
+                              "sigmoid (< 0.05 or > 0.95), where gradients vanish — or, for ReLU, are "
+                              "exactly zero."},
+}
+#: Where the shared colour bars live, relative to a gallery (or activations) folder.
+SCALES_DIR = "assets/scales"
 
 
 def _has_saturation(trace: Any) -> bool:
@@ -33,54 +53,97 @@ def section_ids(trace: Any) -> set:
     return ids | {"saturation"} if _has_saturation(trace) else ids
 
 
+def write_colorbars(base: Path) -> Path:
+    """One 256×1 PNG per colour map under ``base/assets/scales/`` (once: kept when already there)."""
+    from PIL import Image
+
+    from ...render.colormaps import NAMES, lut
+
+    folder = base / SCALES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in NAMES:
+        path = folder / f"{name}.png"
+        if not path.exists():
+            img = Image.fromarray(np.ascontiguousarray(lut(name)[None]), "RGB")
+            atomic_write(path, lambda f, img=img: img.save(f, format="PNG"))
+    return folder
+
+
+def _png(rgb: np.ndarray, path: Path) -> Path:
+    from PIL import Image
+
+    img = Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+    return atomic_write(path, lambda f: img.save(f, format="PNG", compress_level=3))
+
+
+def _bar(scale: Any, base: Path) -> dict:
+    """A colour bar's entry: the shared image and its stated ticks and label."""
+    from ...render.scales import DIVERGING, fmt
+
+    lo, hi = scale.vmin, scale.vmax
+    ticks = [fmt(lo), fmt(0.0) if scale.cmap == DIVERGING else fmt((lo + hi) / 2), fmt(hi)]
+    if float(lo).is_integer() and float(hi).is_integer() and scale.cmap != DIVERGING:
+        ticks = [f"{lo:g}", f"{(lo + hi) / 2:g}", f"{hi:g}"]
+    return {"src": f"{SCALES_DIR}/{scale.cmap}.png", "label": scale.label, "ticks": ticks,
+            "cmap": scale.cmap, "vmin": lo, "vmax": hi}
+
+
+def _panel_entry(panel: Any, folder: Path, base: Path, digit: Digit) -> dict:
+    tiles = [{"src": _png(t.rgb, folder / f"{t.name}.png").relative_to(base).as_posix(),
+              "alt": f"{digit.name}: {t.alt}", "caption": t.caption, "width": t.width, "height": t.height}
+             for t in panel.tiles]
+    cap = ("pre-activation (before the nonlinearity), diverging scale centred on 0"
+           if panel.key.endswith(".pre") else panel.caption)
+    return _entry(panel.key, title=panel.title, caption=cap, tiles=tiles, strip=panel.strip,
+                  bars=[_bar(s, base) for s in panel.scales])
+
+
+def _entry(key: str, **fields: Any) -> dict:
+    """A panel as the template reads it: tiles, a strip, an SVG or pairs of SVGs, colour bars."""
+    return {"key": key, "title": "", "caption": "", "tiles": [], "strip": None, "bars": [], "svg": None,
+            "pairs": None, **fields}
+
+
 def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: tuple,
-                 sink: Callable[[], None] | None = None, renderer: Renderer | None = None,
-                 meanwhile: Callable[[], None] | None = None) -> list:
-    """Save every figure of one input into ``folder``; return the page's sections in net order.
+                 sink: Callable[[], None] | None = None) -> list:
+    """Write one input's tiles into ``folder``; return the page's sections in net order.
 
     Args:
         trace1: a Trace of this one input.
         digit: what to call it and its raw image.
-        folder: where the PNGs go (created).
-        base: the folder the page lives in (image links are relative to it).
+        folder: where the tile PNGs go (created).
+        base: the folder the page lives in (image links are relative to it; the shared colour bars
+            are written under it once).
         classes: class names for the prediction chart.
-        sink: called after each figure is written (progress, fault injection in tests).
-        renderer: draws the figures (in-process when None).
-        meanwhile: work for this process while workers draw (called once, before collecting).
+        sink: called after each panel is made (progress, fault injection in tests).
     """
-    from ...render.keys import figure_keys
+    from ...render.charts import prediction_svg, saturation_svgs
+    from ...render.panels import digit_panels
+    from ...stats import layer_stats
 
     folder.mkdir(parents=True, exist_ok=True)
-    keys = figure_keys(trace1) + (["saturation"] if _has_saturation(trace1) else [])
-    jobs = [(trace1, key, digit.raw, folder / f"{key}.png") for key in keys]
-    paths = (renderer or Renderer(1)).run(jobs, sink, meanwhile)
-    sections: dict[str, dict] = {}
+    write_colorbars(base)
     records = {r.name: r for r in trace1}
-    for key, path in zip(keys, paths):
-        name, _, suffix = key.partition(".")
+    sections: dict[str, dict] = {}
+
+    def add(name: str, entry: dict) -> None:
         if name in _FIXED_SECTIONS:
-            sec = sections.setdefault(name, {"id": name, **_FIXED_SECTIONS[name], "figures": []})
+            sec = sections.setdefault(name, {"id": name, **_FIXED_SECTIONS[name], "panels": []})
         else:
             rec = records[name]
             shape = "×".join(map(str, rec.output_shape[1:]))
-            sec = sections.setdefault(name, {
-                "id": name, "title": f"{name} · {rec.describe()} → {shape}",
-                "caption": _CAPTIONS.get(rec.kind, ""), "figures": []})
-        cap = ("pre-activation (before the nonlinearity), diverging scale centred on 0"
-               if suffix == "pre" else "")
-        sec["figures"].append(fig_entry(path, base, f"{digit.name}: {key}", cap))
+            sec = sections.setdefault(name, {"id": name, "title": f"{name} · {rec.describe()} → {shape}",
+                                             "caption": _CAPTIONS.get(rec.kind, ""), "panels": []})
+        sec["panels"].append(entry)
+        if sink:
+            sink()
+
+    for panel in digit_panels(trace1, 0, digit.raw):
+        add(panel.key.partition(".")[0], _panel_entry(panel, folder, base, digit))
+    add("prediction", _entry("prediction", svg=prediction_svg(trace1.probabilities[0], classes)))
+    if _has_saturation(trace1):
+        add("saturation", _entry("saturation", pairs=saturation_svgs(layer_stats(trace1))))
     return list(sections.values())
-
-
-_FIXED_SECTIONS = {
-    "input": {"title": "Input", "caption": "Left: your image as given; right: the 28×28 MNIST-format "
-                                           "input the network sees."},
-    "prediction": {"title": "Prediction", "caption": "Softmax probabilities of the last layer."},
-    "saturation": {"title": "Saturation for this input",
-                   "caption": "How many units of each activation layer sit in the flat tails of the "
-                              "sigmoid (< 0.05 or > 0.95), where gradients vanish — or, for ReLU, are "
-                              "exactly zero."},
-}
 
 
 def diagram_svg(trace: Any, page: str = "") -> str:
@@ -106,7 +169,7 @@ def build(ctx: PageContext) -> str:
     for i, d in enumerate(ctx.digits):
         folder = ctx.out / "assets" / d.slug
         sections = render_digit(ctx.trace.select(i), d, folder, ctx.out, classes,
-                                sink=lambda d=d: ctx.tick(d.name), renderer=ctx.renderer)
+                                sink=lambda d=d: ctx.tick(d.name))
         thumb(d.x, folder / "thumb.png")
         ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
                        digit=d.context(classes), sections=sections, diagram_svg=svg)
