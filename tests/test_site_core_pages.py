@@ -104,7 +104,7 @@ def test_digit_sections_show_their_own_layers_figures(gallery):
         assert set(shown) == expected_ids, d.slug
         bars = html_bars.findall(page.read_text(encoding="utf-8"))
         for name in ("conv1", "pool1", "conv2", "pool2"):
-            tiles = [src for src in shown[name] if "/scales/" not in src]
+            tiles = [src for src in shown[name] if "/colorbar-" not in src]
             pre = one[name].pre
             arrays = [(one[name].output[0], 0.0, 1.0)]
             if pre is not None:

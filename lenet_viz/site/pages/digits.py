@@ -4,7 +4,7 @@ nodes link to the layer sections. ``lenet-viz activations`` writes the same page
 A page's figures are light: tiles are PNGs of one pixel per array value (numpy through a colour
 map's table, written by Pillow, shown pixelated), strips are coloured HTML tables, the prediction
 and this input's saturation are inline SVG, and titles, captions and colour-bar labels are HTML.
-The colour bars themselves are one small image per colour map under ``assets/scales/``, written
+The colour bars themselves are one small image per colour map, ``assets/colorbar-<map>.png``, written
 once per gallery and shared by every page. No matplotlib is imported.
 """
 
@@ -37,8 +37,9 @@ _FIXED_SECTIONS = {
                               "sigmoid (< 0.05 or > 0.95), where gradients vanish — or, for ReLU, are "
                               "exactly zero."},
 }
-#: Where the shared colour bars live, relative to a gallery (or activations) folder.
-SCALES_DIR = "assets/scales"
+#: Where the shared colour bars live, relative to a gallery (or activations) folder: files beside
+#: the per-digit folders (a folder here would be taken for a digit's or a page's assets).
+SCALES_DIR = "assets"
 
 
 def _has_saturation(trace: Any) -> bool:
@@ -54,7 +55,7 @@ def section_ids(trace: Any) -> set:
 
 
 def write_colorbars(base: Path) -> Path:
-    """One 256×1 PNG per colour map under ``base/assets/scales/`` (once: kept when already there)."""
+    """One 256×1 PNG per colour map in ``base/assets/`` (once: kept when already there)."""
     from PIL import Image
 
     from ...render.colormaps import NAMES, lut
@@ -62,7 +63,7 @@ def write_colorbars(base: Path) -> Path:
     folder = base / SCALES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for name in NAMES:
-        path = folder / f"{name}.png"
+        path = folder / f"colorbar-{name}.png"
         if not path.exists():
             img = Image.fromarray(np.ascontiguousarray(lut(name)[None]), "RGB")
             atomic_write(path, lambda f, img=img: img.save(f, format="PNG"))
@@ -84,7 +85,7 @@ def _bar(scale: Any, base: Path) -> dict:
     ticks = [fmt(lo), fmt(0.0) if scale.cmap == DIVERGING else fmt((lo + hi) / 2), fmt(hi)]
     if float(lo).is_integer() and float(hi).is_integer() and scale.cmap != DIVERGING:
         ticks = [f"{lo:g}", f"{(lo + hi) / 2:g}", f"{hi:g}"]
-    return {"src": f"{SCALES_DIR}/{scale.cmap}.png", "label": scale.label, "ticks": ticks,
+    return {"src": f"{SCALES_DIR}/colorbar-{scale.cmap}.png", "label": scale.label, "ticks": ticks,
             "cmap": scale.cmap, "vmin": lo, "vmax": hi}
 
 
