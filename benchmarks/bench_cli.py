@@ -39,21 +39,16 @@ def run(repeats: int = 3) -> dict:
         t = interleaved({
             "floor": _cmd([sys.executable, "-c", "import mxnet, matplotlib.pyplot"]),
             "activations": _cmd([str(BIN), "activations", "-q", "examples/digit.png", "-o", f"{tmp}/a"]),
-            "activations_one_process": _cmd([str(BIN), "activations", "-q", "examples/digit.png", "-o",
-                                             f"{tmp}/b"], {"LENET_VIZ_WORKERS": "1"}),
             "gallery": _cmd([str(BIN), "gallery", "-q", "-o", f"{tmp}/g"]),
         }, repeats)
-    f, a, a1, g = (t[k]["median"] for k in ("floor", "activations", "activations_one_process", "gallery"))
+    f, a, g = (t[k]["median"] for k in ("floor", "activations", "gallery"))
     return {
         "name": "cli cold start", "repeats": repeats, "timings": t,
-        "floor_s": f, "activations_s": a, "activations_one_process_s": a1, "gallery_s": g,
-        "ratio": a / f, "ratio_one_process": a1 / f,
+        "floor_s": f, "activations_s": a, "gallery_s": g, "ratio": a / f,
         "rows": [
             {"measure": "cold `activations digit.png`", "value": spread(t["activations"]),
              "target": "<= 1.5x floor", "peer": f"floor {spread(t['floor'])}", "ratio": f"{a / f:.2f}x",
              "ok": a / f <= 1.5},
-            {"measure": "  same, LENET_VIZ_WORKERS=1", "value": spread(t["activations_one_process"]),
-             "target": "(info)", "peer": f"floor {f:.2f} s", "ratio": f"{a1 / f:.2f}x", "ok": None},
             {"measure": "cold default `gallery` (all pages)", "value": spread(t["gallery"], digits=1),
              "target": f"< {GALLERY_TARGET_S:.0f} s", "peer": "fixed target", "ratio": "-",
              "ok": g < GALLERY_TARGET_S},

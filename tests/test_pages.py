@@ -78,13 +78,14 @@ def test_every_page_is_written_and_described(built):
     for r in results:
         assert (out / r["href"]).is_file()
         assert r["title"] and len(r["blurb"]) > 20
-    assert len(ticks) == len(list((out / "assets").rglob("*.png")))  # one tick per figure
+    figures = [p for p in (out / "assets").glob("*/*.png")]  # the pages' figures (digit tiles are deeper)
+    assert len([t for t in ticks if t.endswith(".png")]) == len(figures)  # one tick per figure
 
 
 def test_links_resolve_inside_the_folder(built):
     out, results, _ = built
     root = out.resolve()
-    checked = 0
+    checked = set()
     # the Robustness page links a digit page per failure it shows
     failure_pages = sorted(p.name for p in out.glob("robustness-digit-*.html"))
     for href in [r["href"] for r in results] + failure_pages:
@@ -101,7 +102,7 @@ def test_links_resolve_inside_the_folder(built):
             assert target.is_relative_to(root), f"{r['href']}: {ref} leaves the folder"
             if tag == "img" or parts.path.endswith(".png"):
                 assert target.is_file(), f"{r['href']}: missing image {ref}"
-                checked += 1
+                checked.add(target)
             elif parts.path in [p.href for p in PAGES] + failure_pages:
                 assert target.is_file()
         # nav links to the gallery's own pages (index, saturation, kernels) are checked by test_site
@@ -109,10 +110,12 @@ def test_links_resolve_inside_the_folder(built):
     assert failures >= 1  # the shipped lenet5 misreads some of the 60 digits under some transform
     assert len(failure_pages) == failures
     digit_figures = len(list((out / "assets" / "robustness").glob("digit-*/*.png")))
-    assert digit_figures >= 14 * failures  # input, every layer (and pre-activation), prediction, saturation
-    assert checked == len(list((out / "assets").rglob("*.png"))) == (2 + 2 + 6 + 2 + 4 + 1 + 2 * failures
-                                                                      + digit_figures)
-    for png in (out / "assets").rglob("*.png"):
+    assert digit_figures >= (1 + 6 * 3 + 16 * 3) * failures  # input, a tile per channel of every map
+    colorbars = {p.resolve() for p in (out / "assets").glob("colorbar-*.png")}  # shared by every digit page
+    assert len(colorbars) == 3
+    assert checked == {p.resolve() for p in (out / "assets").rglob("*.png")}  # every image is shown
+    assert len(checked) == 2 + 2 + 6 + 2 + 4 + 1 + 2 * failures + digit_figures + len(colorbars)
+    for png in set((out / "assets").rglob("*.png")) - set((out / "assets").glob("colorbar-*.png")):
         assert png.relative_to(out).parts[1] in {Path(p.href).stem for p in PAGES}
 
 

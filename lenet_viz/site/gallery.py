@@ -26,19 +26,21 @@ class GalleryResult:
     accuracy: float
 
 
-def held_out_digits(data: Any) -> list:
-    """The first held-out digit of each class."""
-    out = []
-    for c, name in enumerate(data.classes):
-        hits = np.flatnonzero(data.test.y == c)
-        if len(hits):
-            i = int(hits[0])
-            out.append(Digit(f"test-{i:04d}", f"held-out #{i} ({name})", data.test.x[i], None, c))
-    return out
+def held_out_digits(data: Any, count: int | None = None) -> list:
+    """The first held-out digit of each class (``count`` None), or the first ``count`` held-out
+    digits in split order (all of them when ``count`` is at least the split's size)."""
+    if count is None:
+        picks = [int(hits[0]) for c in range(len(data.classes))
+                 if len(hits := np.flatnonzero(data.test.y == c))]
+    else:
+        picks = list(range(min(count, len(data.test.y))))
+    return [Digit(f"test-{i:04d}", f"held-out #{i} ({data.classes[int(data.test.y[i])]})", data.test.x[i],
+                  None, int(data.test.y[i])) for i in picks]
 
 
 def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progress | None = None,
-                  pages: tuple | None = None, up: dict | None = None) -> GalleryResult:
+                  pages: tuple | None = None, up: dict | None = None,
+                  count: int | None = None) -> GalleryResult:
     """Build the gallery into ``out``.
 
     Args:
@@ -49,6 +51,7 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
         progress: called as ``progress(done, total, label)``.
         pages: the pages to build, in order; :data:`lenet_viz.site.pages.PAGES` by default.
         up: for a sub-gallery, a navigation entry ``{"href", "title"}`` back to its parent, listed last.
+        count: held-out digits to give a page: None, one per class; N, the first N of the split.
     Returns:
         a :class:`GalleryResult`.
     Raises:
@@ -62,7 +65,7 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
     pages = registry.PAGES if pages is None else pages
     require_dot()
     model, data = published(model, data)
-    digits = held_out_digits(data)
+    digits = held_out_digits(data, count)
     taken = {d.slug.lower() for d in digits}
     for d in user:
         d.slug = slug(d.slug or d.name, taken)
