@@ -27,3 +27,17 @@ def test_colorize_equals_matplotlib_on_a_fixed_scale(name, lo, hi):
 def test_hex_and_ink():
     assert hex_colour(0.0, "gray", 0, 1) == "#000000" and hex_colour(1.0, "gray", 0, 1) == "#ffffff"
     assert ink(0.0, "gray", 0, 1) == "#fff" and ink(1.0, "gray", 0, 1) == "#000"
+
+
+def _luminance(hex_rgb):
+    c = np.array([int(hex_rgb[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(lin @ [0.2126, 0.7152, 0.0722])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_ink_reads_at_wcag_aa_on_every_colour(name):
+    for v in np.linspace(0, 1, 256):
+        bg, fg = _luminance(hex_colour(v, name, 0, 1)), 1.0 if ink(v, name, 0, 1) == "#fff" else 0.0
+        hi, lo = max(bg, fg), min(bg, fg)
+        assert (hi + 0.05) / (lo + 0.05) >= 4.5, (name, v)

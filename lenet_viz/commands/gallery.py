@@ -9,14 +9,34 @@ import click
 from ._common import OutputFolder, Progress, fail_if, load_images, model_option, quiet_option
 
 
+class _DigitCount(click.ParamType):
+    """``--digits``: a positive whole number, or ``all`` (every held-out digit)."""
+
+    name = "N|all"
+
+    def convert(self, value: object, param: object, ctx: object) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "all":
+            return 10**9  # capped at the held-out split's size
+        if text.isdigit() and int(text) > 0:
+            return int(text)
+        self.fail(f"{value!r} is neither a positive whole number nor 'all' (e.g. --digits 100, "
+                  f"--digits all)", param, ctx)
+
+
 @click.command("gallery")
 @click.argument("images", nargs=-1, type=click.Path())
 @model_option
 @click.option("-o", "--output", default="gallery", show_default=True, type=OutputFolder(),
               help="gallery folder (replaced atomically; only folders made by lenet-viz are replaced)")
+@click.option("--digits", "count", default=None, type=_DigitCount(), metavar="N|all",
+              help="held-out digits given a page: the first N of the held-out split, or all of them "
+                   "(default: the first of each class)")
 @quiet_option
 def command(images: tuple, model_name: str, variant: str | None, dataset: str | None, output: object,
-            quiet: bool) -> None:
+            count: int | None, quiet: bool) -> None:
     """Build the static HTML gallery: model card, clickable diagram, a page per digit.
 
     By default one held-out digit per class; IMAGES add your own. Open OUTPUT/index.html in a
@@ -26,6 +46,7 @@ def command(images: tuple, model_name: str, variant: str | None, dataset: str | 
     Example:
       lenet-viz gallery
       lenet-viz gallery my7.png --model modern -o modern-gallery
+      lenet-viz gallery --digits all -o every-digit
     """
     from ..data import load_dataset, noun
     from ..model import load_model
@@ -38,7 +59,7 @@ def command(images: tuple, model_name: str, variant: str | None, dataset: str | 
     user = [Digit("", os.path.basename(p), info.array[0], info.raw, None, info.notes) for p, info in loaded]
     bar = Progress(not quiet)
     result = build_gallery(output, model, data, user, progress=lambda d, t, label: bar("gallery", d, t),
-                           pages=pages_for(data))
+                           pages=pages_for(data), count=count)
     bar.close()
     click.echo(f"gallery: {len(result.digits)} {noun(data.classes)}s, "
                f"held-out accuracy {result.accuracy:.4f}")

@@ -83,6 +83,9 @@ def hex_colour(value: float, name: str, lo: float, hi: float) -> str:
 
 
 def ink(value: float, name: str, lo: float, hi: float) -> str:
-    """Black or white, whichever reads on the value's colour (by its luminance)."""
-    r, g, b = colorize(np.float64(value), name, lo, hi).astype(float)
-    return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
+    """Black or white, whichever contrasts more with the value's colour (WCAG relative luminance:
+    the better of the two is always at least 4.5:1)."""
+    c = colorize(np.float64(value), name, lo, hi).astype(float) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    y = float(lin @ np.array([0.2126, 0.7152, 0.0722]))
+    return "#000" if (y + 0.05) / 0.05 >= 1.05 / (y + 0.05) else "#fff"
