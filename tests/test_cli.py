@@ -232,3 +232,10 @@ def test_train_bad_augment_and_baseline(tmp_path):
     missing = tmp_path / "x.params"
     assert "not found" in bad("train", "--epochs", "1", "--baseline", missing, "-o", tmp_path / "m")
     assert not list(tmp_path.iterdir())  # refused before training: nothing written
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "abc", "1.5"])
+def test_gallery_digits_must_be_a_positive_count_or_all(tmp_path, value):
+    out = bad("gallery", "--digits", value, "-o", tmp_path / "g", code=2)
+    assert "--digits" in out and repr(value) in out and "'all'" in out
+    assert not (tmp_path / "g").exists()

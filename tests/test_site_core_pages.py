@@ -154,3 +154,29 @@ def test_saturation_table_states_dataset_totals(gallery, folder):
         assert table[s.name][2:5] == [f"{s.n:,}", pct(s.saturated_fraction), num(s.mean_dsigmoid, 4)]
     # a layer with both tails: the low or the high tail alone would print another number
     assert any(pct(s.saturated_low) != pct(s.saturated_fraction) != pct(s.saturated_high) for s in stats)
+
+
+@pytest.mark.parametrize("count", [25, 10**9])
+def test_a_page_for_the_first_n_or_every_held_out_digit_and_every_link_resolves(tmp_path, folder, count):
+    from urllib.parse import urlsplit
+
+    from lenet_viz.data import idx_folder
+    from lenet_viz.model import load_model
+    from lenet_viz.site import build_gallery
+    from lenet_viz.site.pages import digits, index
+
+    data = idx_folder(folder)
+    out = tmp_path / "g"
+    result = build_gallery(out, load_model("lenet5"), data, [], pages=(digits.PAGE, index.PAGE), count=count)
+    n = min(count, len(data.test.y))
+    assert [d.slug for d in result.digits] == [f"test-{i:04d}" for i in range(n)]
+    assert [d.truth for d in result.digits] == data.test.y[:n].tolist()
+    pages = sorted(out.glob("digit-*.html"))
+    assert len(pages) == n
+    index_html = (out / "index.html").read_text(encoding="utf-8")
+    refs = re.compile(r'(?:src|href)="([^"#]+)')
+    assert {f"digit-test-{i:04d}.html" for i in range(n)} <= set(refs.findall(index_html))
+    for page in [out / "index.html", *pages]:
+        for ref in refs.findall(page.read_text(encoding="utf-8")):
+            if not urlsplit(ref).scheme:
+                assert (out / ref).is_file(), f"{page.name}: {ref}"
