@@ -133,10 +133,10 @@ def test_activations_page_json_and_export(tmp_path):
         assert layer["saturated_fraction"] == pytest.approx(low + high, abs=1e-6), layer["name"]
         tails += low > 0.01 and high > 0.01
     assert tails  # a layer with both tails: one tail alone would not pass
-    pngs = {p.name for p in (out / "digit").glob("*.png")}
-    tiles = {*(f"conv1-{c}.png" for c in range(6)), *(f"pool2-{c}.png" for c in range(16))}
-    assert {"input.png", *tiles} <= pngs
     html = page.read_text(encoding="utf-8")
+    assert html.count('src="data:image/png;base64,') == 2 + 6 * 3 + 16 * 3  # input, raw, a tile per channel
+    bars = {"colorbar-viridis.png", "colorbar-RdBu_r.png", "colorbar-gray.png"}
+    assert {p.name for p in (out / "digit" / "assets").iterdir()} == bars
     for sid in ("input", "conv1", "pool1", "dense1", "prediction", "saturation"):
         assert f'<section id="{sid}">' in html, sid
 

@@ -573,13 +573,13 @@ def _gallery(out: Path, model: Path, *images: object):
 def test_build_folder_removed_mid_gallery(previous, monkeypatch, tiny_model, inputs):
     real, calls = digit_pages.render_digit, []
 
-    def remove_then_render(trace1, digit, folder, base, *a, **k):
+    def remove_then_render(trace1, digit, base, *a, **k):
         calls.append(digit.name)
         if len(calls) == 2:
-            # A clean-up job deletes the build folder between two digits; the next figure's
-            # mkdir(parents=True) re-creates a fragment of it, which must not be swapped in.
+            # A clean-up job deletes the build folder between two digits; the next colour bar's or
+            # thumbnail's mkdir(parents=True) re-creates a fragment of it, which must not be swapped in.
             shutil.rmtree(base)
-        return real(trace1, digit, folder, base, *a, **k)
+        return real(trace1, digit, base, *a, **k)
 
     monkeypatch.setattr(digit_pages, "render_digit", remove_then_render)
     r = _gallery(previous[0], tiny_model, inputs["good"]["palette-png"])
@@ -590,9 +590,9 @@ def test_build_folder_removed_mid_gallery(previous, monkeypatch, tiny_model, inp
 def test_build_folder_removed_mid_activations(tmp_path, monkeypatch, tiny_model, inputs):
     real = digit_pages.render_digit
 
-    def remove_then_render(trace1, digit, folder, base, *a, **k):
+    def remove_then_render(trace1, digit, base, *a, **k):
         shutil.rmtree(base)  # every later write succeeds: mkdir(parents=True) re-creates the folder
-        return real(trace1, digit, folder, base, *a, **k)
+        return real(trace1, digit, base, *a, **k)
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(digit_pages, "render_digit", remove_then_render)
@@ -645,8 +645,8 @@ FAULTS = {  # where the OS refuses (as root chmod does not bite, a read-only fol
 def test_write_faults_leave_the_previous_gallery(fault, previous, monkeypatch, tiny_model, inputs):
     where, exc, says = FAULTS[fault]
     if where == "figure":
-        # the first conv2 tile of the first digit page
-        monkeypatch.setattr(fileio, "open", _raise_on("conv2-0.png", exc), raising=False)
+        # the first digit page writes the shared colour bars
+        monkeypatch.setattr(fileio, "open", _raise_on("colorbar-viridis.png", exc), raising=False)
     elif where == "html":
         monkeypatch.setattr(fileio, "open", _raise_on("digit-test-0000.html", exc), raising=False)
     elif where == "thumb":

@@ -76,16 +76,25 @@ def colorize(values: np.ndarray, name: str, lo: float, hi: float) -> np.ndarray:
     return lut(name)[lut_index(values, lo, hi)]
 
 
+def hex_colours(values: np.ndarray, name: str, lo: float, hi: float) -> list:
+    """Each value's colour as ``#rrggbb``."""
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in colorize(np.ravel(values), name, lo, hi).tolist()]
+
+
+def inks(values: np.ndarray, name: str, lo: float, hi: float) -> list:
+    """For each value, black or white, whichever contrasts more with its colour (WCAG relative
+    luminance: the better of the two is always at least 4.5:1)."""
+    c = colorize(np.ravel(values), name, lo, hi).astype(float) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    y = lin @ np.array([0.2126, 0.7152, 0.0722])
+    return ["#000" if black else "#fff" for black in ((y + 0.05) / 0.05 >= 1.05 / (y + 0.05)).tolist()]
+
+
 def hex_colour(value: float, name: str, lo: float, hi: float) -> str:
     """One value's colour as ``#rrggbb``."""
-    r, g, b = colorize(np.float64(value), name, lo, hi)
-    return f"#{r:02x}{g:02x}{b:02x}"
+    return hex_colours(np.float64(value), name, lo, hi)[0]
 
 
 def ink(value: float, name: str, lo: float, hi: float) -> str:
-    """Black or white, whichever contrasts more with the value's colour (WCAG relative luminance:
-    the better of the two is always at least 4.5:1)."""
-    c = colorize(np.float64(value), name, lo, hi).astype(float) / 255
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    y = float(lin @ np.array([0.2126, 0.7152, 0.0722]))
-    return "#000" if (y + 0.05) / 0.05 >= 1.05 / (y + 0.05) else "#fff"
+    """Black or white for text on one value's colour (see :func:`inks`)."""
+    return inks(np.float64(value), name, lo, hi)[0]

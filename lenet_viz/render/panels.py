@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import RenderError
 from ..tracedata import Trace
-from .colormaps import colorize, hex_colour, ink
+from .colormaps import colorize, hex_colours, inks
 from .keys import figure_keys, is_map, is_vector
 from .scales import IMAGE, Scale, fmt, layer_scale
 
@@ -89,11 +89,12 @@ def strip_panel(trace: Trace, name: str, index: int = 0, pre: bool = False) -> P
     vec = _values(trace, name, pre, index).reshape(-1)
     sc = layer_scale(trace, rec, vec, pre)
     n, width = vec.size, wrap_width(vec.size)
+    bg, fg = hex_colours(vec, sc.cmap, sc.vmin, sc.vmax), inks(vec, sc.cmap, sc.vmin, sc.vmax)
+    values = vec.tolist()
     rows = []
     for r in range(math.ceil(n / width)):
-        cells = [{"unit": u, "value": float(vec[u]), "bg": hex_colour(vec[u], sc.cmap, sc.vmin, sc.vmax),
-                  "fg": ink(vec[u], sc.cmap, sc.vmin, sc.vmax),
-                  "text": f"{vec[u]:.2f}" if n <= 32 else ""}
+        cells = [{"unit": u, "value": values[u], "bg": bg[u], "fg": fg[u],
+                  "text": f"{values[u]:.2f}" if n <= 32 else ""}
                  for u in range(r * width, min(n, (r + 1) * width))]
         rows.append({"label": r * width, "cells": cells})
     key = f"{name}.pre" if pre else name

@@ -20,7 +20,7 @@ def write_activations(model: Any, trace1: Any, digit: Digit, out: Path, classes:
 
     with publish(out) as tmp:
         ctx = PageContext(tmp, model, None, trace1, [digit], nav=[])
-        sections = digit_pages.render_digit(trace1, digit, tmp, tmp, classes)
+        sections = digit_pages.render_digit(trace1, digit, tmp, classes)
         ctx.write_page("index.html", f"{digit.name} through {model.source}", "digit.html", current="",
                        digit=digit.context(classes), sections=sections,
                        diagram_svg=digit_pages.diagram_svg(trace1))

@@ -70,11 +70,17 @@ def write_colorbars(base: Path) -> Path:
     return folder
 
 
-def _png(rgb: np.ndarray, path: Path) -> Path:
+def _png_uri(rgb: np.ndarray) -> str:
+    """A tile as a ``data:`` PNG in the page: a few hundred bytes each, and no file per tile (the file
+    system's open and rename cost more than drawing and encoding one)."""
+    import base64
+    import io
+
     from PIL import Image
 
-    img = Image.fromarray(np.ascontiguousarray(rgb), "RGB")
-    return atomic_write(path, lambda f: img.save(f, format="PNG", compress_level=3))
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buf, format="PNG", compress_level=3)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _bar(scale: Any, base: Path) -> dict:
@@ -89,8 +95,8 @@ def _bar(scale: Any, base: Path) -> dict:
             "cmap": scale.cmap, "vmin": lo, "vmax": hi}
 
 
-def _panel_entry(panel: Any, folder: Path, base: Path, digit: Digit) -> dict:
-    tiles = [{"src": _png(t.rgb, folder / f"{t.name}.png").relative_to(base).as_posix(),
+def _panel_entry(panel: Any, base: Path, digit: Digit) -> dict:
+    tiles = [{"src": _png_uri(t.rgb),
               "alt": f"{digit.name}: {t.alt}", "caption": t.caption, "width": t.width, "height": t.height}
              for t in panel.tiles]
     cap = ("pre-activation (before the nonlinearity), diverging scale centred on 0"
@@ -105,16 +111,14 @@ def _entry(key: str, **fields: Any) -> dict:
             "pairs": None, **fields}
 
 
-def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: tuple,
+def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
                  sink: Callable[[], None] | None = None) -> list:
-    """Write one input's tiles into ``folder``; return the page's sections in net order.
+    """One input's panels (tiles inline as ``data:`` PNGs): the page's sections in net order.
 
     Args:
         trace1: a Trace of this one input.
         digit: what to call it and its raw image.
-        folder: where the tile PNGs go (created).
-        base: the folder the page lives in (image links are relative to it; the shared colour bars
-            are written under it once).
+        base: the folder the page lives in (the shared colour bars are written under it, once).
         classes: class names for the prediction chart.
         sink: called after each panel is made (progress, fault injection in tests).
     """
@@ -122,7 +126,6 @@ def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: t
     from ...render.panels import digit_panels
     from ...stats import layer_stats
 
-    folder.mkdir(parents=True, exist_ok=True)
     write_colorbars(base)
     records = {r.name: r for r in trace1}
     sections: dict[str, dict] = {}
@@ -140,7 +143,7 @@ def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: t
             sink()
 
     for panel in digit_panels(trace1, 0, digit.raw):
-        add(panel.key.partition(".")[0], _panel_entry(panel, folder, base, digit))
+        add(panel.key.partition(".")[0], _panel_entry(panel, base, digit))
     add("prediction", _entry("prediction", svg=prediction_svg(trace1.probabilities[0], classes)))
     if _has_saturation(trace1):
         add("saturation", _entry("saturation", pairs=saturation_svgs(layer_stats(trace1))))
@@ -169,8 +172,8 @@ def build(ctx: PageContext) -> str:
     item = noun(classes)  # "digit" or "image"
     for i, d in enumerate(ctx.digits):
         folder = ctx.out / "assets" / d.slug
-        sections = render_digit(ctx.trace.select(i), d, folder, ctx.out, classes,
-                                sink=lambda d=d: ctx.tick(d.name))
+        sections = render_digit(ctx.trace.select(i), d, ctx.out, classes, sink=lambda d=d: ctx.tick(d.name))
+        folder.mkdir(parents=True, exist_ok=True)
         thumb(d.x, folder / "thumb.png")
         ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
                        digit=d.context(classes), sections=sections, diagram_svg=svg)

@@ -44,8 +44,7 @@ def _failure_page(ctx: PageContext, model: Any, f: Any, k: int) -> str:
     d = Digit(f"robustness-{k}", f"{f.transform} #{f.index}", f.x, None, f.truth)
     t = trace(model, f.x[None])
     d.label, d.confidence = int(t.probabilities[0].argmax()), float(t.probabilities[0].max())
-    sections = render_digit(t, d, ctx.out / "assets" / PAGE.stem / f"digit-{k}", ctx.out, classes,
-                            sink=lambda: ctx.tick(f"{PAGE.stem}/digit-{k}"))
+    sections = render_digit(t, d, ctx.out, classes, sink=lambda: ctx.tick(f"{PAGE.stem}/digit-{k}"))
     ids = section_ids(t)
     svg = inline_svg(diagram(t, "LR", links=lambda n: f"#{n}" if n in ids else None).svg())
     href = f"robustness-digit-{k}.html"
