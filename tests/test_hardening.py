@@ -254,6 +254,9 @@ def _draw_page_checked(page: Path, text: str, problems: list) -> str:
     return rest + "\n<!-- data: " + json.dumps(data) + " -->"
 
 
+INLINE_PNG = re.compile(r"data:image/png;base64,[A-Za-z0-9+/]+={0,2}")
+
+
 def page_problems(root: Path, secrets: list) -> list:
     """What is wrong with the pages under ``root``: external loads, scripts, local paths, dangling
     or escaping references."""
@@ -287,6 +290,8 @@ def page_problems(root: Path, secrets: list) -> list:
         if ABS_PATH.search(text):
             problems.append(f"{where}: absolute path {ABS_PATH.search(text).group()}…")
         for ref in parsed.refs:
+            if INLINE_PNG.fullmatch(ref):  # a digit page's tiles: pixels in the page, nothing loaded
+                continue
             parts = urlsplit(ref)
             target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
             if parts.scheme or parts.netloc or ref.startswith("/") or not target.is_file() \
