@@ -187,3 +187,13 @@ def test_a_page_for_the_first_n_or_every_held_out_digit_and_every_link_resolves(
         for ref in refs.findall(page.read_text(encoding="utf-8")):
             if urlsplit(ref).scheme != "data":
                 assert (out / ref).is_file(), f"{page.name}: {ref}"
+
+
+def test_analysis_pages_feature_the_first_of_each_class_and_the_users_images():
+    from lenet_viz.site.context import Digit, PageContext
+
+    x = np.zeros((1, 28, 28), np.float32)
+    digits = [Digit(f"d{i}", f"d{i}", x, None, t) for i, t in enumerate([3, 7, 3, 1, 7])]
+    digits.append(Digit("mine", "mine.png", x, None, None))
+    ctx = PageContext(None, None, None, None, digits, [])
+    assert [d.slug for d in ctx.featured] == ["d0", "d1", "d3", "mine"]

@@ -102,6 +102,18 @@ class PageContext:
     def env(self) -> Any:
         return env()
 
+    @property
+    def featured(self) -> list:
+        """The digits an analysis page shows one by one: the first of each class and the user's own
+        images (the default gallery's digits; a ``--digits all`` gallery has 1,000)."""
+        seen: set = set()
+        out = []
+        for d in self.digits:
+            if d.truth is None or d.truth not in seen:
+                out.append(d)
+                seen.add(d.truth)
+        return out
+
     def tick(self, label: str = "") -> None:
         """Report one unit of progress."""
         if self.on_tick is not None:

@@ -22,7 +22,7 @@ def build(ctx: PageContext) -> str:
     item = noun(classes)  # "digit" or "image"
     predict = fast_predictor(model)
     results = [(d, occlusion_map(model, d.x, OCCLUSION_PATCH, OCCLUSION_STRIDE, predict=predict))
-               for d in ctx.digits]
+               for d in ctx.featured]
     rows, figures = [], []
     flips_total = 0
     for d, o in results:
