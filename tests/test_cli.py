@@ -221,6 +221,8 @@ def test_evaluate_several_models_json():
 def test_evaluate_stress_bad_input(tmp_path):
     assert "held-out split only" in bad("evaluate", "--stress", "--split", "train")
     assert "not found" in bad("evaluate", "--stress", "-m", tmp_path / "nope.params")
+    said = bad("evaluate", "--stress", "-m", "seed")  # Fashion-MNIST: no handwriting to stress
+    assert "needs a digit dataset" in said and "fashion-mnist holds t-shirt" in said
 
 
 def test_train_bad_augment_and_baseline(tmp_path):
