@@ -84,11 +84,27 @@ _FIXED_SECTIONS = {
 
 
 def diagram_svg(trace: Any, page: str = "") -> str:
-    """The architecture as inline SVG, each layer linking to its section on the digit page ``page``."""
+    """The architecture as inline SVG, each layer linking to its section on the digit page ``page``.
+
+    Two drawings, one shown at a time by the style sheet: ``wrap`` (rows of at most five layers)
+    for a desktop column and ``TB`` (one layer under the other) for a phone, so every layer is on
+    screen with legible text at any width. A node without a section of its own (Gluon's implicit
+    flatten) links to the next layer that has one: the Dense layer that does the flattening.
+    """
     from ...render.diagram import diagram
 
     ids = section_ids(trace)  # every digit page has the same sections: one diagram serves them all
-    return inline_svg(diagram(trace, "LR", links=lambda n: f"{page}#{n}" if n in ids else None).svg())
+    names = diagram(trace, "TB").names
+    target = {}
+    for i, n in enumerate(names):
+        target[n] = next((m for m in names[i:] if m in ids), None)
+
+    def link(n: str) -> str | None:
+        return f"{page}#{target[n]}" if target.get(n) else None
+
+    wide = inline_svg(diagram(trace, "wrap", links=link).svg(), "diagram-")
+    narrow = inline_svg(diagram(trace, "TB", links=link).svg(), "diagram-tb-")
+    return (f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div>')
 
 
 def href(d: Digit) -> str:
