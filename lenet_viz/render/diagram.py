@@ -178,7 +178,8 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
     row_h = max(h for _, h in glyphs.values()) if lr else None
     g = graphviz.Digraph(name=_dot_id(variant or "net"), encoding="utf-8")
     g.attr("graph", _attributes=[
-        ("rankdir", "LR" if lr else "TB"), *([("newrank", "true")] if wrap else []), ("bgcolor", "white"), ("fontname", _FONT), ("fontsize", "11"),
+        ("rankdir", "LR" if lr else "TB"), *([("newrank", "true")] if wrap else []),
+        ("bgcolor", "white"), ("fontname", _FONT), ("fontsize", "11"),
         ("labelloc", "t"), ("label", _title(label, variant, total, nodes, 0 if lr else 3)),
         ("nodesep", "0.25"), ("ranksep", "0.3" if lr else "0.2"), ("pad", "0.2"),
     ])
