@@ -60,6 +60,8 @@ def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: t
         name, _, suffix = key.partition(".")
         if name in _FIXED_SECTIONS:
             sec = sections.setdefault(name, {"id": name, **_FIXED_SECTIONS[name], "figures": []})
+            if name == "input":
+                sec["caption"] = input_caption(digit)
         else:
             rec = records[name]
             shape = "×".join(map(str, rec.output_shape[1:]))
@@ -73,14 +75,22 @@ def render_digit(trace1: Any, digit: Digit, folder: Path, base: Path, classes: t
 
 
 _FIXED_SECTIONS = {
-    "input": {"title": "Input", "caption": "Left: your image as given; right: the 28×28 MNIST-format "
-                                           "input the network sees."},
+    "input": {"title": "Input", "caption": ""},  # see input_caption
     "prediction": {"title": "Prediction", "caption": "Softmax probabilities of the last layer."},
     "saturation": {"title": "Saturation for this input",
                    "caption": "How many units of each activation layer sit in the flat tails of the "
                               "sigmoid (< 0.05 or > 0.95), where gradients vanish — or, for ReLU, are "
                               "exactly zero."},
 }
+
+
+def input_caption(digit: Digit) -> str:
+    """What the input figure shows: one panel for a dataset image, two for a file."""
+    if digit.raw is None:
+        return "The 28×28 input the network sees."
+    h, w = digit.raw.shape[:2]
+    return (f"Left: the image as given ({w}×{h} px); right: the 28×28 MNIST-format input the network "
+            f"sees.")
 
 
 def diagram_svg(trace: Any, page: str = "") -> str:
