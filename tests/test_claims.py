@@ -22,7 +22,7 @@ def pages(tmp_path_factory):
     from lenet_viz.data import Dataset, Split, mnist5k
     from lenet_viz.model import load_model
     from lenet_viz.site.context import Digit, PageContext
-    from lenet_viz.site.pages import compare, dynamics, inits
+    from lenet_viz.site.pages import compare, dynamics, inits, occlusion
 
     full = mnist5k()
     idx = np.concatenate([np.flatnonzero(full.test.y == c)[:6] for c in range(10)])
@@ -32,7 +32,7 @@ def pages(tmp_path_factory):
     model = load_model("lenet5")
     out = tmp_path_factory.mktemp("claims")
     ctx = PageContext(out, model, data, trace(model, np.stack([d.x for d in digits])), digits, [])
-    blurbs = {p.href: p.build(ctx) for p in (compare.PAGE, dynamics.PAGE, inits.PAGE)}
+    blurbs = {p.href: p.build(ctx) for p in (compare.PAGE, dynamics.PAGE, inits.PAGE, occlusion.PAGE)}
     return out, blurbs, digits
 
 
@@ -215,3 +215,18 @@ def test_digit_input_caption_matches_the_panels():
     assert "Left" not in dataset and "your image" not in dataset
     assert input_caption(Digit("b", "photo.png", x, np.zeros((40, 30), np.uint8))) == (
         "Left: the image as given (30×40 px); right: the 28×28 MNIST-format input the network sees.")
+
+
+def test_occlusion_maps_share_the_scale_the_lead_states(pages):
+    from lenet_viz.analyses.occlusion import occlusion_map
+    from lenet_viz.model import load_model
+    from lenet_viz.site.pages.occlusion import OCCLUSION_PATCH, OCCLUSION_STRIDE, shared_scale
+
+    out, _, digits = pages
+    model = load_model("lenet5")
+    maps = [occlusion_map(model, d.x, OCCLUSION_PATCH, OCCLUSION_STRIDE) for d in digits]
+    largest = max(float(np.abs(o.pixel).max()) for o in maps)
+    assert shared_scale(maps) == pytest.approx(largest)
+    lead = _lead((out / "occlusion.html").read_text(encoding="utf-8"))
+    assert f"every map shares one colour scale (±{largest:.2g}, the largest effect of any)" in lead
+    assert "each map has its own" not in lead

@@ -122,6 +122,16 @@ def href(d: Digit) -> str:
     return f"digit-{d.slug}.html"
 
 
+def _pager(digits: list, i: int, classes: tuple) -> list:
+    """Links to the previous and the next input's page (the gallery's order), as ``(rel, href, text)``."""
+    out = []
+    if i > 0:
+        out.append(("prev", href(digits[i - 1]), f"← {digits[i - 1].name}"))
+    if i + 1 < len(digits):
+        out.append(("next", href(digits[i + 1]), f"{digits[i + 1].name} →"))
+    return out
+
+
 def build(ctx: PageContext) -> str:
     """Write every digit's page and figures."""
     from ...data import noun
@@ -135,7 +145,8 @@ def build(ctx: PageContext) -> str:
                                 sink=lambda d=d: ctx.tick(d.name), renderer=ctx.renderer)
         thumb(d.x, folder / "thumb.png")
         ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
-                       digit=d.context(classes), sections=sections, diagram_svg=svg)
+                       digit=d.context(classes), sections=sections, diagram_svg=svg,
+                       pager=_pager(ctx.digits, i, classes))
         ctx.tick(href(d))
     return ""
 
