@@ -228,5 +228,6 @@ def test_occlusion_maps_share_the_scale_the_lead_states(pages):
     largest = max(float(np.abs(o.pixel).max()) for o in maps)
     assert shared_scale(maps) == pytest.approx(largest)
     lead = _lead((out / "occlusion.html").read_text(encoding="utf-8"))
-    assert f"every map shares one colour scale (±{largest:.2g}, the largest effect of any)" in lead
+    assert (f"every map shares one colour scale (±{largest:.2g}, the largest per-pixel mean drop of any "
+            f"map)") in lead
     assert "each map has its own" not in lead

@@ -47,8 +47,8 @@ def build(ctx: PageContext) -> str:
     wi = np.unravel_index(int(np.argmax(worst_o.drop)), worst_o.drop.shape)
     lead = (f"Red marks where hiding a {OCCLUSION_PATCH}×{OCCLUSION_PATCH} patch of background (value 0) "
             f"lowers the probability of the predicted class, blue where it raises it; every map shares one "
-            f"colour scale (±{shared:.2g}, the largest effect of any), so a pale map is a {item} no single "
-            f"patch matters much to. "
+            f"colour scale (±{shared:.2g}, the largest per-pixel mean drop of any map), so a pale map is a "
+            f"{item} no single patch matters much to. "
             f"Look for how local the evidence is: the single most damaging patch lowers the probability by "
             f"{np.median(drops):.2f} for the median {item} and by up to {max(drops):.2f} ({worst_d.name}, "
             f"which then reads as {classes[int(worst_o.predicted[wi])]}), and for {flips_total} of "
