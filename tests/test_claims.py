@@ -22,7 +22,7 @@ def pages(tmp_path_factory):
     from lenet_viz.data import Dataset, Split, mnist5k
     from lenet_viz.model import load_model
     from lenet_viz.site.context import Digit, PageContext
-    from lenet_viz.site.pages import compare, dynamics, inits, occlusion
+    from lenet_viz.site.pages import compare, dynamics, inits, mistakes, occlusion
 
     full = mnist5k()
     idx = np.concatenate([np.flatnonzero(full.test.y == c)[:6] for c in range(10)])
@@ -32,7 +32,9 @@ def pages(tmp_path_factory):
     model = load_model("lenet5")
     out = tmp_path_factory.mktemp("claims")
     ctx = PageContext(out, model, data, trace(model, np.stack([d.x for d in digits])), digits, [])
-    blurbs = {p.href: p.build(ctx) for p in (compare.PAGE, dynamics.PAGE, inits.PAGE, occlusion.PAGE)}
+    pages = (compare.PAGE, dynamics.PAGE, inits.PAGE, occlusion.PAGE, mistakes.PAGE)
+    blurbs = {p.href: p.build(ctx) for p in pages}
+    blurbs["data"] = data
     return out, blurbs, digits
 
 
@@ -231,3 +233,24 @@ def test_occlusion_maps_share_the_scale_the_lead_states(pages):
     assert (f"every map shares one colour scale (±{largest:.2g}, the largest per-pixel mean drop of any "
             f"map)") in lead
     assert "each map has its own" not in lead
+
+
+def test_mistakes_page_lists_every_misread_digit(pages):
+    from lenet_viz.model import load_model
+
+    out, blurbs, _ = pages
+    data = blurbs["data"]
+    probs = load_model("lenet5").predict_proba(data.test.x)
+    wrong = [int(i) for i in np.flatnonzero(probs.argmax(1) != data.test.y)]
+    html = (out / "mistakes.html").read_text(encoding="utf-8")
+    lead = _lead(html)
+    assert f"The net misreads {len(wrong)} of the {len(data.test):,} held-out digits" in lead
+    rows = _table_rows(html, "p(true)")
+    assert [r[0] for r in rows] == [f"held-out #{i}" for i in wrong]
+    for r, i in zip(rows, wrong):
+        p = int(probs[i].argmax())
+        t = int(data.test.y[i])
+        assert r[1:5] == [str(t), str(p), num(float(probs[i, p])), num(float(probs[i, t]))]
+    if wrong:
+        true_p = [float(probs[i, data.test.y[i]]) for i in wrong]
+        assert f"median probability of {num(float(np.median(true_p)))}, at most {num(max(true_p))}" in lead
