@@ -69,7 +69,7 @@ def test_gallery_links_the_draw_page_first(browser, built):
     first.click()
     assert browser.execute_script("return lenetViz.models()") == ["lenet5", "modern", "mlp"]
     buttons = browser.find_elements(By.CSS_SELECTOR, "button.load")
-    assert len(buttons) == 10
+    assert len(buttons) == 11  # the gallery's inputs: one per class and one the net misreads
     buttons[3].click()  # the gallery's held-out 3
     x = mnist5k().test.x[int(np.flatnonzero(mnist5k().test.y == 3)[0])]
     shown = browser.execute_script("return lenetViz.state().pixels")
