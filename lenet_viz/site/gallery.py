@@ -27,14 +27,23 @@ class GalleryResult:
     accuracy: float
 
 
-def held_out_digits(data: Any) -> list:
-    """The first held-out digit of each class."""
+def held_out_digits(data: Any, predicted: np.ndarray | None = None) -> list:
+    """The first held-out digit of each class, then (given the net's ``predicted`` labels of the
+    held-out split) the first one it misreads, so a student sees a mistake too."""
     out = []
     for c, name in enumerate(data.classes):
         hits = np.flatnonzero(data.test.y == c)
         if len(hits):
             i = int(hits[0])
             out.append(Digit(f"test-{i:04d}", f"held-out #{i} ({name})", data.test.x[i], None, c))
+    shown = {d.slug for d in out}
+    wrong = [int(i) for i in np.flatnonzero(predicted != data.test.y)] if predicted is not None else []
+    wrong = [i for i in wrong if f"test-{i:04d}" not in shown]
+    if wrong:
+        i = wrong[0]
+        c = int(data.test.y[i])
+        out.append(Digit(f"test-{i:04d}", f"held-out #{i} ({data.classes[c]}), misread", data.test.x[i],
+                         None, c))
     return out
 
 
@@ -57,13 +66,14 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
     """
     from ..capture import trace
     from ..render.diagram import require_dot
-    from ..train import accuracy, fused
+    from ..train import fused, predictions
     from . import pages as registry
 
     pages = registry.PAGES if pages is None else pages
     require_dot()
     model, data = published(model, data)
-    digits = held_out_digits(data)
+    predicted = predictions(fused(model.net), data.test.x)
+    digits = held_out_digits(data, predicted)
     taken = {d.slug.lower() for d in digits}
     for d in user:
         d.slug = slug(d.slug or d.name, taken)
@@ -80,7 +90,7 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
     for i, d in enumerate(digits):
         d.label = int(t.probabilities[i].argmax())
         d.confidence = float(t.probabilities[i, d.label])
-    acc = accuracy(fused(model.net), data.test.x, data.test.y)
+    acc = float((predicted == data.test.y).mean()) if len(predicted) else float("nan")
     nav = [{"href": p.href, "title": p.title} for p in sorted(pages, key=lambda p: p.href != "index.html")
            if p.nav] + ([up] if up else [])
     with publish(out) as tmp, Renderer() as renderer:
