@@ -163,7 +163,7 @@ def show(model: Any, x: Any, dataset: str | None = None) -> Any:
     if get_ipython() is None:
         return t
     display(t)
-    display(diagram(t))
+    display(diagram(t, links=lambda name: None))  # no sections in a notebook for a layer to link to
     for rec in t:
         if rec.output.ndim == 4 and rec.kind in ("conv", "pool"):
             display(feature_maps(t, rec.name))

@@ -72,17 +72,19 @@ def fused(net: Any) -> Any:
     return whole
 
 
-def accuracy(net: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
-    """Fraction of ``x`` that ``net`` labels as ``y``."""
+def predictions(net: Any, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """The label ``net`` gives each image of ``x`` (int64, one per image)."""
     from ._mx import mnp
 
+    out = [net(mnp.array(x[i:i + batch_size])).argmax(axis=1).asnumpy() for i in range(0, len(x), batch_size)]
+    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
+
+
+def accuracy(net: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
+    """Fraction of ``x`` that ``net`` labels as ``y``."""
     if len(y) == 0:
         return float("nan")
-    correct = 0
-    for i in range(0, len(y), batch_size):
-        out = net(mnp.array(x[i:i + batch_size]))
-        correct += int((out.argmax(axis=1).asnumpy() == y[i:i + batch_size]).sum())
-    return correct / len(y)
+    return int((predictions(net, x, batch_size) == y).sum()) / len(y)
 
 
 def train(cfg: TrainConfig, data: Any = None,

@@ -69,7 +69,7 @@ def test_gallery_links_the_draw_page_first(browser, built):
     first.click()
     assert browser.execute_script("return lenetViz.models()") == ["lenet5", "modern", "mlp"]
     buttons = browser.find_elements(By.CSS_SELECTOR, "button.load")
-    assert len(buttons) == 10
+    assert len(buttons) == 11  # the gallery's inputs: one per class and one the net misreads
     buttons[3].click()  # the gallery's held-out 3
     x = mnist5k().test.x[int(np.flatnonzero(mnist5k().test.y == 3)[0])]
     shown = browser.execute_script("return lenetViz.state().pixels")
@@ -80,8 +80,57 @@ def test_gallery_links_the_draw_page_first(browser, built):
     assert _severe(browser) == []
 
 
-def test_axe_finds_no_serious_violation_on_any_page(browser, built, axe):
-    """Every page of the gallery, the chapter's sub-gallery included, at a desktop and a phone width."""
+_DIAGRAM_JS = """
+const box = document.querySelector('.diagram');
+const svgs = Array.from(box.querySelectorAll('svg')).filter(s => s.getBoundingClientRect().width > 0);
+const area = box.getBoundingClientRect();
+const svg = svgs[0];
+return {shown: svgs.length, id: svg.parentElement.className, vw: window.innerWidth,
+        scroll: document.documentElement.scrollWidth, area: [area.left, area.right],
+        nodes: Array.from(svg.querySelectorAll('g.node')).map(g => {
+          const r = g.getBoundingClientRect();
+          return {id: g.id, left: r.left, right: r.right, w: r.width,
+                  href: (g.querySelector('a') || {getAttribute: () => null}).getAttribute('xlink:href')};
+        }),
+        text: Math.min(...Array.from(svg.querySelectorAll('text')).map(
+          t => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))};
+"""
+
+
+@pytest.mark.parametrize("width", (1920, 1400, 901, 420, 360))
+def test_diagram_fits_with_legible_text(browser, built, artifacts, width):
+    """Every node of the inline diagram lies inside the diagram's box and the window, text ≥ 11 px,
+    no sideways scrolling, and every node's link lands on a section, on the index and a digit page."""
+    import re
+
+    digit_page = sorted(built.glob("digit-*.html"))[0]
+    try:
+        browser.set_window_size(width, 1000)
+        for page in (built / "index.html", digit_page):
+            browser.get(page.as_uri())
+            m = browser.execute_script(_DIAGRAM_JS)
+            where = f"{page.name} at {width} px"
+            assert m["shown"] == 1, where
+            assert m["id"] == ("wide" if m["vw"] > 900 else "narrow"), where
+            assert m["scroll"] <= m["vw"], f"{where}: the page scrolls sideways ({m['scroll']} px)"
+            names = [n["id"].rsplit("-", 1)[-1] for n in m["nodes"]]
+            assert names[0] == "input" and names[-1] == "dense3" and "flatten" in names, where
+            for n in m["nodes"]:
+                assert m["area"][0] - 0.5 <= n["left"] and n["right"] <= m["area"][1] + 0.5, (where, n)
+                assert n["right"] <= m["vw"] and n["w"] > 0, (where, n)
+                target, _, frag = n["href"].partition("#")
+                html = (built / (target or page.name)).read_text(encoding="utf-8")
+                assert re.search(rf'<section id="{re.escape(frag)}"', html), (where, n)
+            assert m["text"] >= 11, f"{where}: smallest diagram text {m['text']:.1f} px"
+            browser.execute_script("document.querySelector('.diagram').scrollIntoView()")
+            browser.save_screenshot(str(Path(artifacts) / f"diagram-{page.stem}-{width}.png"))
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_axe_finds_no_serious_violation_on_any_page(browser, built, axe, artifacts):
+    """Every page of the gallery, the chapter's sub-gallery included, at a desktop and a phone width
+    (each screenshotted into test-artifacts/pages/)."""
     pages = sorted(built.rglob("*.html"))
     assert {"index.html", "draw.html", "robustness.html", "seed/index.html"} <= \
         {p.relative_to(built).as_posix() for p in pages}
@@ -91,5 +140,8 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, built, axe):
             for page in pages:
                 browser.get(page.as_uri())
                 assert axe(browser) == [], f"{page.relative_to(built)} at {width} px"
+                shot = Path(artifacts) / "pages" / f"{page.relative_to(built).as_posix().replace('/', '-')}"
+                shot.parent.mkdir(exist_ok=True)
+                browser.save_screenshot(str(shot.with_suffix(f".{width}.png")))
     finally:
         browser.set_window_size(1280, 900)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not FASHION_DIR.is_dir(), reason="needs Debian's
 def test_only_the_default_gallery_links_it():
     assert pages_for(load_dataset("mnist-5k"))[-2:] == (CHAPTER, PAGES[-1])  # listed on the overview
     fashion = pages_for(load_dataset("fashion-mnist"))
-    assert [p.href for p in fashion] == ["digit-*.html", "saturation.html", "kernels.html",
+    assert [p.href for p in fashion] == ["digit-*.html", "saturation.html", "kernels.html", "mistakes.html",
                                          "top-activations.html", "occlusion.html", "index.html"]
     assert CHAPTER not in PAGES
 
@@ -32,7 +32,7 @@ def test_sub_gallery_of_seed(tmp_path):
     assert f"test accuracy {d2l['test_accuracy'] * 100:.2f} %" in index and "d2l.Trainer" in index
     for name in FASHION_CLASSES:  # one image per class, each with its page of feature maps
         assert f"true label {name}</span>" in index
-    assert len(list(sub.glob("digit-*.html"))) == 10
+    assert len(list(sub.glob("digit-*.html"))) == 11  # one per class and the first misread
     for page in sub.glob("*.html"):  # every page of the sub-gallery leads back to the one that links it
         assert '<a href="../index.html">Back to the main gallery</a>' in page.read_text(), page.name
     sat = (sub / "saturation.html").read_text()

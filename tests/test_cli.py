@@ -101,6 +101,20 @@ def test_diagram_formats(tmp_path):
     run("diagram", "--model", "modern", "-o", tmp_path / "m.png")
     assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG"
     assert "is a folder" in bad("diagram", "-o", tmp_path)
+    # a standalone drawing has no sections to link to: no href that leads nowhere
+    assert "xlink:href" not in (tmp_path / "d.svg").read_text()
+    assert "URL=" not in (tmp_path / "d.gv").read_text()
+
+
+def test_diagram_format_contradicting_the_suffix(tmp_path):
+    out = bad("diagram", "-o", tmp_path / "d.svg", "--format", "png", code=2)
+    assert "Error: --format png contradicts the suffix of" in out and "d.svg" in out and "*.png" in out
+    assert "Traceback" not in out and not (tmp_path / "d.svg").exists()
+    assert "*.gv or *.dot" in bad("diagram", "-o", tmp_path / "d.pdf", "--format", "dot", code=2)
+    run("diagram", "-o", tmp_path / "d.gv", "--format", "dot")  # .gv is DOT text
+    run("diagram", "-o", tmp_path / "d.diagram", "--format", "pdf")  # a suffix of no format: --format decides
+    assert (tmp_path / "d.diagram").read_bytes()[:4] == b"%PDF"
+    run("diagram", "-o", tmp_path / "w.svg", "--layout", "wrap")
 
 
 def test_diagram_without_dot(tmp_path, monkeypatch):
@@ -225,6 +239,8 @@ def test_evaluate_several_models_json():
 def test_evaluate_stress_bad_input(tmp_path):
     assert "held-out split only" in bad("evaluate", "--stress", "--split", "train")
     assert "not found" in bad("evaluate", "--stress", "-m", tmp_path / "nope.params")
+    said = bad("evaluate", "--stress", "-m", "seed")  # Fashion-MNIST: no handwriting to stress
+    assert "needs a digit dataset" in said and "fashion-mnist holds t-shirt" in said
 
 
 def test_train_bad_augment_and_baseline(tmp_path):

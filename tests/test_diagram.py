@@ -107,8 +107,34 @@ def test_shape_walk_in_labels(traces):
     assert _output_shapes(d.source) == [
         "1×28×28", "6×28×28", "6×14×14", "16×10×10", "16×5×5", "400", "120", "84", "10"]
     assert "16×5×5 → 400" in d.source
-    assert "<TD>400 × 120 = 48,000 weights</TD>" in diagram(traces["lenet5"], "TB").source
-    assert "<TD>400 × 120<BR/>= 48,000 weights</TD>" in d.source  # LR: two lines, to keep ranks close
+    assert "<TD>400 × 120<BR/>= 48,000 weights</TD>" in diagram(traces["lenet5"], "TB").source
+    assert "<TD>400 × 120<BR/>= 48,000 weights</TD>" in d.source  # two lines: ranks close, TB narrow
+    # wrap: no edge labels (they would add ranks to every row); the count is a caption line
+    wrap = diagram(traces["lenet5"], "wrap").source
+    assert '<FONT POINT-SIZE="10">400 × 120 = 48,000 weights</FONT>' in wrap and "<BR/>= " not in wrap
+
+
+def test_wrap_breaks_rows_of_five_and_keeps_stages_whole(traces):
+    from lenet_viz.render.diagram import ROW_NODES
+
+    src = diagram(traces["lenet5"], "wrap").source
+    # rows: input…pool2, then flatten…dense3; the row starts share a rank, the edge between rows
+    # runs from under pool2 to over flatten and does not pull flatten to the right
+    assert "rankdir=LR newrank=true" in src
+    assert "pool2:s -> flatten:n [id=\"pool2-flatten\" constraint=false]" in src
+    assert "\t{\n\t\tgraph [rank=same]\n\t\tinput -> flatten [style=invis]\n\t}\n}" in src
+    modern = diagram(traces["modern"], "wrap").source
+    starts = re.findall(r"(\w+):s -> (\w+):n", modern)
+    assert [b for _, b in starts] == ["conv2", "conv3", "gap1"]  # a conv→BN→relu stage is never split
+    assert ROW_NODES == 5
+    assert "rank=same" not in diagram(traces["mlp"], "wrap").source  # four nodes: one row
+
+
+def test_narrow_tb_title_and_legend_wrap(traces):
+    src = diagram(traces["lenet5"], "TB").source
+    assert "</TD></TR><TR><TD><FONT POINT-SIZE=\"13\">61,706 parameters" in src
+    assert src.count("■") == 5 and "pooling<BR/>" in src  # three kinds a line
+    assert "GAP head: 650 params\\nvs 48,120" in diagram(traces["modern"], "TB").source
 
 
 def test_pyramid_sizes(traces):
@@ -126,7 +152,7 @@ def test_flatten_made_explicit_once(traces):
     assert diagram(traces["mlp"]).names == ["input", "flatten", "dense1", "dense2"]
     src = diagram(traces["mlp"], "TB").source
     assert _output_shapes(src) == ["1×28×28", "784", "256", "10"]
-    assert "784 × 256 = 200,704 weights" in src
+    assert "784 × 256<BR/>= 200,704 weights" in src
     modern = diagram(traces["modern"])
     assert "flatten" not in modern.names and "flatten1" in modern.names
 

@@ -71,7 +71,7 @@ def test_pages_exist(gallery):
     out, result = gallery
     names = {p.name for p in out.glob("*.html")}
     assert {"index.html", "saturation.html", "kernels.html"} <= names
-    assert len([n for n in names if n.startswith("digit-")]) == 11  # 10 held-out + the user's image
+    assert len([n for n in names if n.startswith("digit-")]) == 12  # 10 held-out, 1 misread, the user's image
     assert result.accuracy >= 0.96
 
 

@@ -197,3 +197,38 @@ def test_analysis_pages_feature_the_first_of_each_class_and_the_users_images():
     digits.append(Digit("mine", "mine.png", x, None, None))
     ctx = PageContext(None, None, None, None, digits, [])
     assert [d.slug for d in ctx.featured] == ["d0", "d1", "d3", "mine"]
+
+
+def test_index_shows_the_shape_walk(gallery):
+    from lenet_viz.capture import trace
+
+    out, result, model = gallery
+    t = trace(model, result.digits[0].x[None])
+    rows = {r[0]: r for r in _parse(out / "index.html").rows if r and len(r) == 6}
+    for r in t.rows():
+        assert rows[r["name"]][2:] == ["×".join(map(str, r["output_shape"])), f"{r['params']:,}",
+                                      f"{r['macs']:,}", str(r["receptive_field"])], r["name"]
+    assert rows["total"][3:5] == [f"{t.total_params:,}", f"{t.total_macs:,}"]
+
+
+def test_digit_pages_link_previous_and_next(gallery):
+    out, result, _ = gallery
+    pages = [out / f"digit-{d.slug}.html" for d in result.digits]
+    for i, page in enumerate(pages):
+        links = dict(re.findall(r'<a rel="(prev|next)" href="([^"]+)"', page.read_text(encoding="utf-8")))
+        assert links.get("prev") == (pages[i - 1].name if i else None), page.name
+        assert links.get("next") == (pages[i + 1].name if i + 1 < len(pages) else None), page.name
+
+
+def test_held_out_digits_add_one_the_net_misreads(data):
+    from lenet_viz.site.gallery import held_out_digits
+
+    predicted = data.test.y.copy()
+    assert len(held_out_digits(data, predicted)) == 10  # nothing misread: nothing added
+    first = [int(np.flatnonzero(data.test.y == c)[0]) for c in range(10)]
+    wrong = next(i for i in range(len(predicted)) if i not in first)
+    predicted[first[3]] = 5  # a class's first digit misread is already shown: not added twice
+    predicted[wrong] = (data.test.y[wrong] + 1) % 10
+    digits = held_out_digits(data, predicted)
+    assert len(digits) == 11 and digits[-1].slug == f"test-{wrong:04d}"
+    assert digits[-1].name.endswith("misread") and digits[-1].truth == data.test.y[wrong]

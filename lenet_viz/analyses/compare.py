@@ -71,3 +71,31 @@ def compare_models(models: dict, data: Any, batch_size: int = 500) -> list:
         out.append(ModelSummary(name, model.variant, acc, model.card.get("test_accuracy"), params,
                                 t.total_params, rows, len(data.test)))
     return out
+
+
+def background_levels(x: Any, maps: Any, kernel: int) -> list:
+    """Per channel, the median value of ``maps`` on the background of the inputs ``x``.
+
+    A map pixel is on the background when the ``kernel``×``kernel`` input window centred on it is
+    all zero (the conv saw nothing there), which needs maps the size of the input (a padded first
+    conv). A ReLU after BatchNorm is not always zero there: the shift comes before the ReLU.
+
+    Args:
+        x: (N, 1, H, W) inputs in [0, 1].
+        maps: (N, C, H, W) the stage's output for those inputs.
+        kernel: the conv's kernel side (odd).
+    Returns:
+        C floats (NaN for a channel when no pixel is background).
+    """
+    import numpy as np
+
+    x, maps = np.asarray(x), np.asarray(maps)
+    if maps.shape[2:] != x.shape[2:]:
+        raise ValueError(f"maps of {maps.shape[2:]} are not the input's size {x.shape[2:]}")
+    r = kernel // 2
+    ink = np.pad(x[:, 0] > 0, ((0, 0), (r, r), (r, r)))
+    windows = np.lib.stride_tricks.sliding_window_view(ink, (kernel, kernel), axis=(1, 2))
+    background = ~windows.any(axis=(-1, -2))  # (N, H, W)
+    if not background.any():
+        return [float("nan")] * maps.shape[1]
+    return [float(np.median(maps[:, c][background])) for c in range(maps.shape[1])]

@@ -53,7 +53,7 @@ def command(model_names: tuple, variant: str | None, dataset: str | None, split:
       lenet-viz evaluate --model modern --json
       lenet-viz evaluate --stress
     """
-    from ..data import load_dataset
+    from ..data import load_dataset, noun
     from ..errors import LenetVizError
     from ..model import DIGIT_MODELS, load_model
     from ..train import accuracy, fused
@@ -63,6 +63,11 @@ def command(model_names: tuple, variant: str | None, dataset: str | None, split:
     names = model_names or (DIGIT_MODELS if stress else ("lenet5",))
     models = [load_model(m, variant, dataset) for m in names]
     data = load_dataset(dataset or models[0].card.get("dataset", "mnist-5k"))
+    if stress and noun(data.classes) != "digit":
+        raise LenetVizError(f"--stress models how people write digits, so it needs a digit dataset "
+                            f"(mnist-5k or an IDX folder of digits); {data.name} holds "
+                            f"{', '.join(data.classes[:3])}, … (for the shipped seed, evaluate without "
+                            f"--stress)")
     if stress:
         _stress(models, data, as_json, quiet)
         return

@@ -42,9 +42,13 @@ from .glyphs import (
     _title,
     _url,
     _weights_label,
+    _weights_text,
 )
 
-LAYOUTS = ("LR", "TB")
+LAYOUTS = ("LR", "TB", "wrap")
+#: In the ``wrap`` layout a row holds at most this many nodes (a stage cluster is never split): five
+#: nodes of 11-pt captions fit a ~1000 px column at natural size.
+ROW_NODES = 5
 FORMATS = ("svg", "png", "pdf", "dot")
 
 _NO_DOT_HINT = " `--format dot` (fmt='dot') writes the DOT text and needs no `dot`."
@@ -134,8 +138,9 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
         trace: a :class:`~lenet_viz.tracedata.Trace`, or its list of
             :class:`~lenet_viz.tracedata.LayerRecord` (then the input shape is taken from the first
             layer and the title says ``model``).
-        layout: ``LR`` (data flows left to right, feature maps side by side) or ``TB`` (a vertical
-            textbook schematic).
+        layout: ``LR`` (data flows left to right, feature maps side by side), ``TB`` (a vertical
+            textbook schematic) or ``wrap`` (LR broken into rows of at most :data:`ROW_NODES` nodes,
+            for a page column; a dense layer's weight count is then a caption line, not an edge label).
         links: maps a node id (``input``, ``conv1``, ``flatten``…) to the href of that node, e.g.
             ``lambda n: f"digit-3.html#{n}"``; ``None`` as a result leaves the node unlinked.
             Default: ``#<name>``. Characters a URL may not hold raw (quotes, spaces, ``<>``,
@@ -149,7 +154,7 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
     """
     if layout not in LAYOUTS:
         raise RenderError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)} "
-                          f"(LR: left to right, TB: top to bottom)")
+                          f"(LR: left to right, TB: top to bottom, wrap: LR in rows)")
     if links is not None and not callable(links):
         raise RenderError(f"links must be a function from a layer name to an href, "
                           f"got {type(links).__name__}")
@@ -165,28 +170,34 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
         urls[n.name] = url
 
     total = sum(r.n_params for r in records)
-    lr = layout == "LR"
+    lr = layout != "TB"
+    wrap = layout == "wrap"
     glyphs = {n.name: _glyph(n.shape, lr) for n in nodes}
     # LR: one glyph-row height for all nodes, so names and shapes line up across the page; TB: each
     # node as short as its glyph, as nothing sits beside it to line up with.
     row_h = max(h for _, h in glyphs.values()) if lr else None
     g = graphviz.Digraph(name=_dot_id(variant or "net"), encoding="utf-8")
     g.attr("graph", _attributes=[
-        ("rankdir", layout), ("bgcolor", "white"), ("fontname", _FONT), ("fontsize", "11"),
-        ("labelloc", "t"), ("label", _title(label, variant, total, nodes)),
+        ("rankdir", "LR" if lr else "TB"), *([("newrank", "true")] if wrap else []),
+        ("bgcolor", "white"), ("fontname", _FONT), ("fontsize", "11"),
+        ("labelloc", "t"), ("label", _title(label, variant, total, nodes, 0 if lr else 3)),
         ("nodesep", "0.25"), ("ranksep", "0.3" if lr else "0.2"), ("pad", "0.2"),
     ])
     g.attr("node", _attributes=[("shape", "plain"), ("fontname", _FONT), ("fontsize", "11")])
-    g.attr("edge", _attributes=[("fontname", _FONT), ("fontsize", "10"), ("color", "#333333"),
+    g.attr("edge", _attributes=[("fontname", _FONT), ("fontsize", "11"), ("color", "#333333"),
                                 ("arrowsize", "0.7")])
 
     def add(graph: graphviz.Digraph, n: _Node) -> None:
         attrs = [("id", _esc(n.name)), ("class", _esc(f"layer {n.kind}")), ("tooltip", _esc(n.tooltip))]
         if urls[n.name] is not None:
             attrs.append(("URL", _esc(_url(urls[n.name]))))
-        graph.node(_dot_id(n.name), _label(n, glyphs[n.name], row_h), _attributes=attrs)
+        graph.node(_dot_id(n.name), _label(n, glyphs[n.name], row_h, extra.get(n.name, "") if wrap else None),
+                   _attributes=attrs)
 
-    for group in _groups(nodes, records, lr):
+    extra = {n.name: _weights_text(prev.shape, n.shape) for prev, n in zip(nodes, nodes[1:])
+             if n.kind == "dense"}
+    groups = _groups(nodes, records, lr)
+    for group in groups:
         if group.name is None:
             for n in group.nodes:
                 add(g, n)
@@ -202,13 +213,37 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
 
     # In LR the edges run glyph to glyph (port "g") so arrows touch the tensors, not the captions;
     # in TB a caption sits between a glyph and the next node, so edges join whole nodes.
+    # In wrap, the edge into a row's first node runs from below the previous row's last node to
+    # above it, and the rows' first nodes share a rank (one column), in order.
     tail_port, head_port = (":g:e", ":g:w") if lr else ("", "")
+    starts = {row[0].name for row in _rows(groups)} if wrap else set()
     for prev, n in zip(nodes, nodes[1:]):
         attrs = [("id", _esc(f"{prev.name}-{n.name}"))]
-        if n.kind == "dense":
+        if n.kind == "dense" and not wrap:
             attrs.append(("label", _weights_label(prev.shape, n.shape, lr)))
-        g.edge(_dot_id(prev.name) + tail_port, _dot_id(n.name) + head_port, _attributes=attrs)
+        if n.name in starts:
+            g.edge(_dot_id(prev.name) + ":s", _dot_id(n.name) + ":n",
+                   _attributes=[*attrs, ("constraint", "false")])
+        else:
+            g.edge(_dot_id(prev.name) + tail_port, _dot_id(n.name) + head_port, _attributes=attrs)
+    if len(starts) > 1:
+        firsts = [n.name for n in nodes if n.name == nodes[0].name or n.name in starts]
+        with g.subgraph() as same:
+            same.attr("graph", rank="same")
+            for a, b in zip(firsts, firsts[1:]):
+                same.edge(_dot_id(a), _dot_id(b), _attributes=[("style", "invis")])
     return Diagram(g, layout, [n.name for n in nodes])
+
+
+def _rows(groups: list) -> list:
+    """The ``wrap`` layout's rows: whole groups, at most :data:`ROW_NODES` nodes a row (more only
+    when one group alone is longer)."""
+    rows: list = [[]]
+    for group in groups:
+        if rows[-1] and len(rows[-1]) + len(group.nodes) > ROW_NODES:
+            rows.append([])
+        rows[-1].extend(group.nodes)
+    return rows
 
 
 def save_diagram(diagram: Diagram, path: str | os.PathLike, fmt: str | None = None) -> Path:

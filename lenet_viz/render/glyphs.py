@@ -111,7 +111,8 @@ def _groups(nodes: list, records: list, lr: bool) -> list:
             head = nodes[i:]
             params = sum(m.n_params for m in head)
             text = f"GAP head: {params:,} params vs {SEED_DENSE1_PARAMS:,} in LeNet-5's dense1"
-            groups.append(_Group(f"cluster_{n.name}", text, text, "t" if lr else "b", head))
+            groups.append(_Group(f"cluster_{n.name}", text if lr else text.replace(" vs ", "\nvs "), text,
+                                 "t" if lr else "b", head))
             break
         j = i + 1
         if n.kind == "conv":
@@ -145,8 +146,9 @@ def _glyph(shape: tuple, lr: bool) -> tuple[int, int]:
     return (along, across) if lr else (across, along)
 
 
-def _label(n: _Node, glyph: tuple, row_h: int | None) -> str:
-    """HTML-like label: two caption lines, the glyph, two caption lines.
+def _label(n: _Node, glyph: tuple, row_h: int | None, extra: str | None = None) -> str:
+    """HTML-like label: two caption lines, the glyph, two caption lines (three when ``extra`` is
+    given: a smaller line under them, e.g. the weight count; ``""`` keeps the line empty).
 
     Equal line counts above and below keep every glyph on the node's centre line, so in LR the
     glyphs line up on one axis; the glyph row has the same height in every node so captions line
@@ -165,24 +167,28 @@ def _label(n: _Node, glyph: tuple, row_h: int | None) -> str:
         'COLOR="#333333"></TD></TR></TABLE></TD></TR>'
         f"<TR><TD>{shape}</TD></TR>"
         f"<TR><TD>{_h(_params_text(n.n_params))}</TD></TR>"
-        "</TABLE>>"
+        + ("" if extra is None else f'<TR><TD><FONT POINT-SIZE="10">{_h(extra) or "&#160;"}</FONT></TD></TR>')
+        + "</TABLE>>"
     )
 
 
-def _title(label: str, variant: str, total: int, nodes: list) -> str:
-    """Graph label: model name and total params, then a colour legend of the kinds present."""
+def _title(label: str, variant: str, total: int, nodes: list, per_line: int = 0) -> str:
+    """Graph label: model name and total params, then a colour legend of the kinds present
+    (``per_line`` kinds a line when given, so a narrow TB diagram is not widened by its legend)."""
     heading = _TITLES.get(variant, variant)
     name = label or heading or "model"
     suffix = f" ({heading})" if heading and heading != name else ""
     kinds = [k for k in COLORS if any(n.kind == k for n in nodes)]
     # Swatches are coloured ■ characters in one text cell: Graphviz stretches the cells of a table
     # row to the title's width, which would scatter a legend built from cells.
-    legend = "   ".join(f'<FONT COLOR="{COLORS[k]}" POINT-SIZE="14">■</FONT> {_h(_LEGEND[k])}'
-                         for k in kinds)
+    items = [f'<FONT COLOR="{COLORS[k]}" POINT-SIZE="14">■</FONT> {_h(_LEGEND[k])}' for k in kinds]
+    step = per_line or len(items)
+    legend = "<BR/>".join("   ".join(items[i:i + step]) for i in range(0, len(items), step))
     return (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
         f'<TR><TD><FONT POINT-SIZE="15"><B>{_h(name)}</B>{_h(suffix)}</FONT>'
-        f'<FONT POINT-SIZE="13"> · {total:,} parameters</FONT></TD></TR>'
+        + ("</TD></TR><TR><TD>" if per_line else "")  # narrow: the count on its own line
+        + f'<FONT POINT-SIZE="13">{"" if per_line else " · "}{total:,} parameters</FONT></TD></TR>'
         f"<TR><TD>{legend}</TD></TR>"
         '<TR><TD HEIGHT="8"></TD></TR>'  # keeps the legend off the first node in TB
         "</TABLE>>"
@@ -195,9 +201,14 @@ def _weights_label(in_shape: tuple, out_shape: tuple, lr: bool) -> str:
     In LR on two lines, as the label's width sets the gap between ranks; padded, as dot puts a TB
     label's text right against the edge line.
     """
-    n_in, n_out = int(math.prod(in_shape)), int(math.prod(out_shape))
-    text = f"{n_in} × {n_out}{'<BR/>' if lr else ' '}= {n_in * n_out:,} weights"
+    text = _weights_text(in_shape, out_shape).replace(" = ", "<BR/>= ")
     return f'<<TABLE BORDER="0" CELLPADDING="3"><TR><TD>{text}</TD></TR></TABLE>>'
+
+
+def _weights_text(in_shape: tuple, out_shape: tuple) -> str:
+    """``400 × 120 = 48,000 weights``: the weight matrix of a dense layer."""
+    n_in, n_out = int(math.prod(in_shape)), int(math.prod(out_shape))
+    return f"{n_in} × {n_out} = {n_in * n_out:,} weights"
 
 
 def _shape(shape: Sequence[int]) -> str:

@@ -26,16 +26,29 @@ class GalleryResult:
     accuracy: float
 
 
-def held_out_digits(data: Any, count: int | None = None) -> list:
-    """The first held-out digit of each class (``count`` None), or the first ``count`` held-out
-    digits in split order (all of them when ``count`` is at least the split's size)."""
-    if count is None:
-        picks = [int(hits[0]) for c in range(len(data.classes))
-                 if len(hits := np.flatnonzero(data.test.y == c))]
-    else:
-        picks = list(range(min(count, len(data.test.y))))
-    return [Digit(f"test-{i:04d}", f"held-out #{i} ({data.classes[int(data.test.y[i])]})", data.test.x[i],
-                  None, int(data.test.y[i])) for i in picks]
+def held_out_digits(data: Any, predicted: np.ndarray | None = None, count: int | None = None) -> list:
+    """The held-out digits given a page. With ``count`` None: the first of each class, then (given
+    the net's ``predicted`` labels of the held-out split) the first one it misreads, so a student
+    sees a mistake too. With ``count`` N: the first N of the split, in order (all of them when N is
+    at least the split's size)."""
+    if count is not None:
+        return [Digit(f"test-{i:04d}", f"held-out #{i} ({data.classes[int(data.test.y[i])]})",
+                      data.test.x[i], None, int(data.test.y[i])) for i in range(min(count, len(data.test.y)))]
+    out = []
+    for c, name in enumerate(data.classes):
+        hits = np.flatnonzero(data.test.y == c)
+        if len(hits):
+            i = int(hits[0])
+            out.append(Digit(f"test-{i:04d}", f"held-out #{i} ({name})", data.test.x[i], None, c))
+    shown = {d.slug for d in out}
+    wrong = [int(i) for i in np.flatnonzero(predicted != data.test.y)] if predicted is not None else []
+    wrong = [i for i in wrong if f"test-{i:04d}" not in shown]
+    if wrong:
+        i = wrong[0]
+        c = int(data.test.y[i])
+        out.append(Digit(f"test-{i:04d}", f"held-out #{i} ({data.classes[c]}), misread", data.test.x[i],
+                         None, c))
+    return out
 
 
 def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progress | None = None,
@@ -59,13 +72,14 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
     """
     from ..capture import trace
     from ..render.diagram import require_dot
-    from ..train import accuracy, fused
+    from ..train import fused, predictions
     from . import pages as registry
 
     pages = registry.PAGES if pages is None else pages
     require_dot()
     model, data = published(model, data)
-    digits = held_out_digits(data, count)
+    predicted = predictions(fused(model.net), data.test.x)
+    digits = held_out_digits(data, predicted, count)
     taken = {d.slug.lower() for d in digits}
     for d in user:
         d.slug = slug(d.slug or d.name, taken)
@@ -82,7 +96,7 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
     for i, d in enumerate(digits):
         d.label = int(t.probabilities[i].argmax())
         d.confidence = float(t.probabilities[i, d.label])
-    acc = accuracy(fused(model.net), data.test.x, data.test.y)
+    acc = float((predicted == data.test.y).mean()) if len(predicted) else float("nan")
     nav = [{"href": p.href, "title": p.title} for p in sorted(pages, key=lambda p: p.href != "index.html")
            if p.nav] + ([up] if up else [])
     with publish(out) as tmp:

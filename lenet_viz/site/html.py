@@ -69,15 +69,16 @@ def published(model: Any, data: Any = None) -> tuple:
     return model, data
 
 
-def inline_svg(svg: str) -> str:
+def inline_svg(svg: str, prefix: str = "diagram-") -> str:
     """dot's SVG without the XML prolog and DOCTYPE, fit for inlining in HTML.
 
-    Node ids are prefixed with ``diagram-``: the page's layer sections own the bare ids
-    (``#conv1``), and a duplicate id would make the link land on the diagram instead.
+    Node ids are prefixed with ``prefix``: the page's layer sections own the bare ids
+    (``#conv1``), and a duplicate id would make the link land on the diagram instead; a second
+    drawing on the same page needs its own prefix.
     """
     start = svg.find("<svg")
     svg = svg[start:] if start >= 0 else svg
-    return re.sub(r'(<[^>]*\s)id="', r'\1id="diagram-', svg)
+    return re.sub(r'(<[^>]*\s)id="', rf'\1id="{prefix}', svg)
 
 
 def fig_entry(path: Path, base: Path, alt: str, caption: str = "") -> dict:

@@ -4,12 +4,25 @@ Adding a page: write ``lenet_viz/site/pages/<name>.py`` with ``PAGE = Page(href,
 (see :mod:`lenet_viz.site.context`) and add it to :data:`PAGES` below.
 """
 
-from . import compare, digits, draw, dynamics, index, inits, kernels, occlusion, robustness, saturation, top
+from . import (
+    compare,
+    digits,
+    draw,
+    dynamics,
+    index,
+    inits,
+    kernels,
+    mistakes,
+    occlusion,
+    robustness,
+    saturation,
+    top,
+)
 
 #: The pages every gallery has: the digits first (the overview links to them), the overview last
 #: (it lists what the analysis pages said about themselves).
 CORE = (digits.PAGE, saturation.PAGE, kernels.PAGE, index.PAGE)
-ANALYSES = (dynamics.PAGE, inits.PAGE, compare.PAGE, top.PAGE, occlusion.PAGE, robustness.PAGE)
+ANALYSES = (mistakes.PAGE, dynamics.PAGE, inits.PAGE, compare.PAGE, top.PAGE, occlusion.PAGE, robustness.PAGE)
 #: The draw page comes right after the digits, so the navigation bar lists it first after the overview.
 PAGES = (CORE[0], draw.PAGE, *CORE[1:-1], *ANALYSES, CORE[-1])
 
@@ -25,7 +38,7 @@ def pages_for(data: object) -> tuple:
     from . import chapter
 
     if noun(data.classes) != "digit":
-        return (*CORE[:-1], top.PAGE, occlusion.PAGE, CORE[-1])
+        return (*CORE[:-1], mistakes.PAGE, top.PAGE, occlusion.PAGE, CORE[-1])
     if data.name == "mnist-5k":
         return (*PAGES[:-1], chapter.PAGE, PAGES[-1])
     return PAGES

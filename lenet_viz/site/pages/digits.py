@@ -29,8 +29,7 @@ _CAPTIONS = {
     "dense": "Each cell is one unit of the dense layer.",
 }
 _FIXED_SECTIONS = {
-    "input": {"title": "Input", "caption": "Left: your image as given; right: the 28×28 MNIST-format "
-                                           "input the network sees."},
+    "input": {"title": "Input", "caption": ""},  # see input_caption
     "prediction": {"title": "Prediction", "caption": "Softmax probabilities of the last layer."},
     "saturation": {"title": "Saturation for this input",
                    "caption": "How many units of each activation layer sit in the flat tails of the "
@@ -133,6 +132,8 @@ def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
     def add(name: str, entry: dict) -> None:
         if name in _FIXED_SECTIONS:
             sec = sections.setdefault(name, {"id": name, **_FIXED_SECTIONS[name], "panels": []})
+            if name == "input":
+                sec["caption"] = input_caption(digit)
         else:
             rec = records[name]
             shape = "×".join(map(str, rec.output_shape[1:]))
@@ -150,17 +151,52 @@ def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
     return list(sections.values())
 
 
+def input_caption(digit: Digit) -> str:
+    """What the input figure shows: one panel for a dataset image, two for a file."""
+    if digit.raw is None:
+        return "The 28×28 input the network sees."
+    h, w = digit.raw.shape[:2]
+    return (f"Left: the image as given ({w}×{h} px); right: the 28×28 MNIST-format input the network "
+            f"sees.")
+
+
 def diagram_svg(trace: Any, page: str = "") -> str:
-    """The architecture as inline SVG, each layer linking to its section on the digit page ``page``."""
+    """The architecture as inline SVG, each layer linking to its section on the digit page ``page``.
+
+    Two drawings, one shown at a time by the style sheet: ``wrap`` (rows of at most five layers)
+    for a desktop column and ``TB`` (one layer under the other) for a phone, so every layer is on
+    screen with legible text at any width. A node without a section of its own (Gluon's implicit
+    flatten) links to the next layer that has one: the Dense layer that does the flattening.
+    """
     from ...render.diagram import diagram
 
     ids = section_ids(trace)  # every digit page has the same sections: one diagram serves them all
-    return inline_svg(diagram(trace, "LR", links=lambda n: f"{page}#{n}" if n in ids else None).svg())
+    names = diagram(trace, "TB").names
+    target = {}
+    for i, n in enumerate(names):
+        target[n] = next((m for m in names[i:] if m in ids), None)
+
+    def link(n: str) -> str | None:
+        return f"{page}#{target[n]}" if target.get(n) else None
+
+    wide = inline_svg(diagram(trace, "wrap", links=link).svg(), "diagram-")
+    narrow = inline_svg(diagram(trace, "TB", links=link).svg(), "diagram-tb-")
+    return (f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div>')
 
 
 def href(d: Digit) -> str:
     """The digit's page."""
     return f"digit-{d.slug}.html"
+
+
+def _pager(digits: list, i: int, classes: tuple) -> list:
+    """Links to the previous and the next input's page (the gallery's order), as ``(rel, href, text)``."""
+    out = []
+    if i > 0:
+        out.append(("prev", href(digits[i - 1]), f"← {digits[i - 1].name}"))
+    if i + 1 < len(digits):
+        out.append(("next", href(digits[i + 1]), f"{digits[i + 1].name} →"))
+    return out
 
 
 def build(ctx: PageContext) -> str:
@@ -176,7 +212,8 @@ def build(ctx: PageContext) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         thumb(d.x, folder / "thumb.png")
         ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
-                       digit=d.context(classes), sections=sections, diagram_svg=svg)
+                       digit=d.context(classes), sections=sections, diagram_svg=svg,
+                       pager=_pager(ctx.digits, i, classes))
         ctx.tick(href(d))
     return ""
 

@@ -24,10 +24,16 @@ def _plateau_cause(hist: list, deepest: str, peak: dict, pk: dict, e1: dict, las
     grad = ""
     plateau = [h["grad_rms"][first_conv] for h in hist
                if 1 <= h["epoch"] <= plateau_len and first_conv in h.get("grad_rms", {})]
-    if plateau and last.get("grad_rms"):
-        grad = (f", so {first_conv}'s weight gradient stays between {sci(min(plateau))} and "
-                f"{sci(max(plateau))} until the take-off lifts it to "
-                f"{sci(last['grad_rms'].get(first_conv))}")
+    e0 = hist[0]
+    if plateau and last.get("grad_rms") and first_conv in e0.get("grad_rms", {}):
+        # Not "so": the gradient is as small before anything saturates, so saturation is not its cause.
+        sat0 = max(e0["layers"].values(), key=lambda s: s["saturated"])["saturated"]
+        when = ("before any layer saturates" if sat0 < 0.01
+                else f"when no layer is more than {pct(sat0, 0)} saturated")
+        grad = (f". {first_conv}'s weight gradient is small from the start: "
+                f"{sci(e0['grad_rms'][first_conv])} at epoch {e0['epoch']}, {when}; it "
+                f"stays between {sci(min(plateau))} and {sci(max(plateau))} through the plateau until the "
+                f"take-off lifts it to {sci(last['grad_rms'].get(first_conv))}")
     return f"Look at the lower panels: during the plateau {both}{grad}."
 
 

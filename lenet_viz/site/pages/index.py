@@ -22,8 +22,21 @@ def build(ctx: PageContext) -> str:
         diagram_svg=digits.diagram_svg(ctx.trace, digits.href(first)), first_digit=first,
         digits=[{**d.context(classes), "href": digits.href(d), "thumb": f"assets/{d.slug}/thumb.png"}
                 for d in ctx.digits],
-        n_user=sum(1 for d in ctx.digits if d.truth is None), extra_pages=ctx.blurbs, noun=noun(classes))
+        n_user=sum(1 for d in ctx.digits if d.truth is None),
+        n_wrong=sum(1 for d in ctx.digits if d.truth is not None and d.truth != d.label),
+        extra_pages=ctx.blurbs, noun=noun(classes),
+        walk=shape_walk(ctx.trace))
     return ""
+
+
+def shape_walk(trace) -> dict:
+    """``lenet-viz shapes`` as a table: each layer's output, parameters, MACs and receptive field."""
+    rows = [["input", "", "×".join(map(str, trace.input.shape[1:])), "", "", ""]]
+    rows += [[r["name"], r["describe"], "×".join(map(str, r["output_shape"])), f"{r['params']:,}",
+              f"{r['macs']:,}", str(r["receptive_field"])] for r in trace.rows()]
+    rows.append(["total", "", "", f"{trace.total_params:,}", f"{trace.total_macs:,}", ""])
+    return {"head": ["layer", "block", "output", "params", "MACs per image", "receptive field (px)"],
+            "rows": rows}
 
 
 PAGE = Page("index.html", "Overview", build)

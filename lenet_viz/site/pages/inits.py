@@ -22,10 +22,11 @@ def _init_lead(runs: dict, summ: dict, epochs: int, deepest: str) -> str:
     least = min(runs, key=lambda n: (max_sat(n)[0], n))
     if "xavier" in runs:
         holds = max_sat("xavier")[0] <= max_sat(least)[0]
-        verdict = "holds as stated" if holds else "does not hold here"
+        verdict = "holds at first" if holds else "does not hold here"
         first = (f"The claim {verdict}: after one epoch Xavier's most saturated layer has "
                  f"{pct(max_sat('xavier')[0], 0)} of its units in the flat tails, against "
-                 f"{pct(max_sat(most)[0], 0)} ({max_sat(most)[1]}) with {lab.get(most, most)}.")
+                 f"{pct(max_sat(most)[0], 0)} ({max_sat(most)[1]}) with {lab.get(most, most)}"
+                 + _later(runs, lab) + ".")
     else:
         first = f"After one epoch the least saturated init is {lab.get(least, least)}."
     took = {n: summ[n]["takeoff_epoch"] for n in runs if summ[n]["takeoff_epoch"] is not None}
@@ -49,6 +50,22 @@ def _init_lead(runs: dict, summ: dict, epochs: int, deepest: str) -> str:
                f"{_at(runs[fastest], 1)['layers'][deepest]['spread']:.1e}), so there is little for the "
                f"gradient to work with.")
     return first + second
+
+
+def _later(runs: dict, lab: dict) -> str:
+    """Whether Xavier stays the least saturated: its peak (layer and epoch) against the others then
+    (the end of the lead's first sentence)."""
+    hist = runs["xavier"]
+    peak = max(((h["epoch"], n, s["saturated"]) for h in hist for n, s in h["layers"].items()),
+               key=lambda p: (p[2], -p[0]))
+    epoch, layer, value = peak
+    others = {n: _at(runs[n], epoch)["layers"][layer]["saturated"] for n in runs if n != "xavier"}
+    above = [n for n in others if others[n] < value]
+    if not above:
+        return (f", and it stays so: Xavier's highest saturation ({layer}, {pct(value, 0)} at epoch "
+                f"{epoch}) is no higher than the other inits' at that epoch")
+    return (f"; it does not last: by epoch {epoch} Xavier's {layer} is {pct(value, 0)} saturated, more "
+            f"than with " + " and ".join(f"{lab.get(n, n)} ({pct(others[n], 0)})" for n in above))
 
 
 def _same_as_dynamics(history: list, meta: dict) -> bool:

@@ -13,6 +13,11 @@ OCCLUSION_PATCH = 6
 OCCLUSION_STRIDE = 2
 
 
+def shared_scale(occlusions) -> float:
+    """The colour limit every map of the page shares: the largest per-pixel effect of any."""
+    return max((float(np.abs(o.pixel).max()) for o in occlusions), default=0.0) or 1e-6
+
+
 def build(ctx: PageContext) -> str:
     from ...analyses.occlusion import fast_predictor, occlusion_map
     from ...data import noun
@@ -25,6 +30,8 @@ def build(ctx: PageContext) -> str:
                for d in ctx.featured]
     rows, figures = [], []
     flips_total = 0
+    # One colour scale for every map: a ±0.03 effect must not look as strong as a ±0.86 one.
+    shared = shared_scale(o for _, o in results)
     for d, o in results:
         i, j = np.unravel_index(int(np.argmax(o.drop)), o.drop.shape)
         flips = int((o.predicted != o.target).sum())
@@ -33,14 +40,15 @@ def build(ctx: PageContext) -> str:
         rows.append([d.name, classes[o.target], num(o.p0), num(float(o.drop[i, j])),
                      f"rows {r}–{r + o.patch - 1}, cols {c}–{c + o.patch - 1}",
                      classes[int(o.predicted[i, j])], f"{flips} of {o.drop.size}"])
-        figures.append(ctx.figure(PAGE, occlusion_figure(d.x, o, d.name, None, classes), f"occ-{d.slug}",
+        figures.append(ctx.figure(PAGE, occlusion_figure(d.x, o, d.name, shared, classes), f"occ-{d.slug}",
                                f"occlusion map of {d.name}"))
     drops = [float(o.drop.max()) for _, o in results]
     worst_d, worst_o = max(results, key=lambda t: float(t[1].drop.max()))
     wi = np.unravel_index(int(np.argmax(worst_o.drop)), worst_o.drop.shape)
     lead = (f"Red marks where hiding a {OCCLUSION_PATCH}×{OCCLUSION_PATCH} patch of background (value 0) "
-            f"lowers the probability of the predicted class, blue where it raises it; each map has its own "
-            f"colour scale (its colorbar), and the table compares the magnitudes. "
+            f"lowers the probability of the predicted class, blue where it raises it; every map shares one "
+            f"colour scale (±{shared:.2g}, the largest per-pixel mean drop of any map), so a pale map is a "
+            f"{item} no single patch matters much to. "
             f"Look for how local the evidence is: the single most damaging patch lowers the probability by "
             f"{np.median(drops):.2f} for the median {item} and by up to {max(drops):.2f} ({worst_d.name}, "
             f"which then reads as {classes[int(worst_o.predicted[wi])]}), and for {flips_total} of "

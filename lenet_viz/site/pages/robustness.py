@@ -36,17 +36,14 @@ def _robust_table(cards: dict) -> tuple[dict, list]:
 def _failure_page(ctx: PageContext, model: Any, f: Any, k: int) -> str:
     """A digit page (the gallery's digit template) for one misread stress digit; returns its href."""
     from ...capture import trace
-    from ...render.diagram import diagram
-    from ..html import inline_svg
-    from .digits import render_digit, section_ids
+    from .digits import diagram_svg, render_digit
 
     classes = ctx.data.classes
     d = Digit(f"robustness-{k}", f"{f.transform} #{f.index}", f.x, None, f.truth)
     t = trace(model, f.x[None])
     d.label, d.confidence = int(t.probabilities[0].argmax()), float(t.probabilities[0].max())
     sections = render_digit(t, d, ctx.out, classes, sink=lambda: ctx.tick(f"{PAGE.stem}/digit-{k}"))
-    ids = section_ids(t)
-    svg = inline_svg(diagram(t, "LR", links=lambda n: f"#{n}" if n in ids else None).svg())
+    svg = diagram_svg(t)
     href = f"robustness-digit-{k}.html"
     ctx.write_page(href, f"Digit {d.name}", template="digit.html", current="",
                    digit=d.context(classes), sections=sections, diagram_svg=svg)
