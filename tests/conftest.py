@@ -154,6 +154,22 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+@pytest.fixture(scope="session")
+def t5(seeded_net, digits):
+    """The seeded LeNet-5's trace of three digits (test_histograms keeps its own, of more)."""
+    from lenet_viz.capture import trace
+
+    return trace(seeded_net, digits[0][:3])
+
+
+@pytest.fixture(scope="session")
+def tm(seeded_modern, digits):
+    """The seeded modern net's trace of two digits."""
+    from lenet_viz.capture import trace
+
+    return trace(seeded_modern, digits[0][:2])
+
+
 AXE = os.path.join(os.path.dirname(ARTIFACTS), ".web-test", "node_modules", "axe-core", "axe.min.js")
 
 

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from lenet_viz.capture import trace
 from lenet_viz.errors import RenderError
 from lenet_viz.render.kernels import kernels_figure
 
@@ -17,11 +16,6 @@ def tiles(fig, n):
 
 def clims(ax):
     return tuple(float(v) for v in ax.images[0].get_clim())
-
-
-@pytest.fixture(scope="module")
-def t5(seeded_net, digits):
-    return trace(seeded_net, digits[0][:3])
 
 
 def test_conv1_kernels_are_six_tiles_on_one_symmetric_scale(t5):

@@ -26,16 +26,6 @@ SIGMOID_MAPS = ("conv1", "pool1", "conv2", "pool2")  # pools of sigmoid outputs 
 
 pytestmark = pytest.mark.usefixtures("no_open_figures")
 
-@pytest.fixture(scope="module")
-def t5(seeded_net, digits):
-    return trace(seeded_net, digits[0][:3])
-
-
-@pytest.fixture(scope="module")
-def tm(seeded_modern, digits):
-    return trace(seeded_modern, digits[0][:2])
-
-
 def tiles(fig, n):
     """The first ``n`` axes (the tiles) and the rest (colorbars)."""
     return fig.axes[:n], fig.axes[n:]

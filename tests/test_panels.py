@@ -4,21 +4,10 @@ stated scale; strips colour every unit; the input keeps the raw image's size."""
 import numpy as np
 import pytest
 
-from lenet_viz.capture import trace
 from lenet_viz.errors import RenderError
 from lenet_viz.render.colormaps import colorize, hex_colour, lut
 from lenet_viz.render.keys import figure_keys
 from lenet_viz.render.panels import digit_panels, input_panel, map_panel, strip_panel
-
-
-@pytest.fixture(scope="module")
-def t5(seeded_net, digits):
-    return trace(seeded_net, digits[0][:3])
-
-
-@pytest.fixture(scope="module")
-def tm(seeded_modern, digits):
-    return trace(seeded_modern, digits[0][:2])
 
 
 @pytest.mark.parametrize("layer", ["conv1", "pool1", "conv2", "pool2"])
