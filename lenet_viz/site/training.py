@@ -1,0 +1,125 @@
+"""The training page: two training runs side by side on one digit (drawn, or held out), an epoch
+slider that swaps in each run's checkpoint and redraws every layer in plain JavaScript.
+
+Weights come from the shipped checkpoints (:mod:`lenet_viz.snapshots`) through
+:func:`~lenet_viz.model.load_model`, which checks their sha256; float16 checkpoints are written into
+the page as float16 (the same values MXNet computes with once widened), the float32 one (``lenet5``'s
+last epoch, the shipped file) as float32. Marks on the slider and every number in the prose come from
+the run cards. Like the draw page: one file, scripts inlined under a CSP that forbids requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from typing import Any
+
+import numpy as np
+
+from ..errors import LenetVizError
+from ..facts import HIGH, LOW
+from .draw import _b64, _json_script, _luts, _web, digit_entries, model_spec
+
+SCRIPTS = ("nn.js", "preprocess.js", "checkpoints.js", "pad.js", "training.js")
+#: How close the page's forward pass is to MXNet's on the same checkpoint (tests/test_training_browser.py).
+JS_BOUND = 1e-5
+#: The pairs the page compares: (left run, right run, what the pair shows).
+PAIRS = (("seed-xavier", "seed-default", "Xavier vs MXNet's default init (both on the seed's SGD recipe)"),
+         ("seed-xavier", "lenet5", "the seed's SGD recipe vs the shipped lenet5 recipe (Adam, augmented)"))
+
+
+def _weights(weights: np.ndarray) -> tuple[str, str]:
+    """(dtype, base64) of a flat weight vector: float16 when that is exact, else float32."""
+    half = weights.astype("<f2")
+    if np.array_equal(half.astype(np.float32), weights):
+        return "f2", _b64(half)
+    return "f4", _b64(weights.astype("<f4"))
+
+
+def run_entry(name: str) -> tuple[dict, dict]:
+    """One run for the page (checkpoints with weights, marks, recipe) and the layer spec."""
+    from ..model import load_model
+    from ..snapshots import checkpoint_id, epochs_of, read_run_card
+
+    card = read_run_card(name)
+    checkpoints, spec = [], None
+    for epoch, ck in zip(epochs_of(card), card["checkpoints"]):
+        model = load_model(checkpoint_id(name, epoch))
+        spec, weights = model_spec(model)
+        dtype, blob = _weights(weights)
+        checkpoints.append({"id": checkpoint_id(name, epoch), "epoch": epoch, "accuracy": ck["test_accuracy"],
+                            "saturated": ck["saturated"], "dtype": dtype, "weights": blob,
+                            "sha256": model.card["sha256"], "file": model.card["params_file"]})
+    recipe = (f"{card['optimizer']} lr {card['lr']:g}, batch {card['batch_size']}, {card['init']} init, "
+              f"augment {card['augment']}, {card['epochs']} epochs on {card['train_images']:,} digits")
+    return {"name": name, "about": card["about"], "recipe": recipe, "checkpoints": checkpoints,
+            "marks": card["marks"], "epochs": card["epochs"]}, spec
+
+
+def fp16_sentence(cards: list) -> str:
+    """What float16 storage does to the activations, in words, from the run cards."""
+    halves = [c for card in cards for c in card["checkpoints"] if c["dtype"] == "float16"]
+    worst = max(c["fp16_effect"] for c in halves)
+    shipped = [f"{card['run']}@{card['epochs']} is {card['shipped']['model']}.params itself (float32; the "
+               f"replay ended on its sha256 {card['shipped']['sha256'][:12]}…)"
+               for card in cards if card.get("shipped") and card["shipped"]["equal"]]
+    bound = f"{JS_BOUND:.0e}".replace("e-0", "e-")
+    return (f"{len(halves)} checkpoints are stored as float16. Measured on the {cards[0]['test_images']:,} "
+            f"held-out digits, float16 moves every activation of every layer by at most {worst:.1e} "
+            f"relative (|fp16 − fp32| / (1 + |fp32|)); the page computes on those float16 weights as "
+            f"MXNet does (checked in Chromium: within {bound} relative). " + "; ".join(shipped)
+            + ("." if shipped else ""))
+
+
+def page_data(digits: list) -> tuple[dict, list]:
+    """The page's JSON data and the run cards behind it."""
+    from ..snapshots import RUNS, read_run_card
+
+    runs, spec = [], None
+    for name in RUNS:
+        entry, spec = run_entry(name)
+        runs.append(entry)
+    data = {"runs": runs, "spec": spec, "luts": _luts(), "thresholds": {"low": LOW, "high": HIGH},
+            "pairs": [{"left": a, "right": b, "label": text} for a, b, text in PAIRS],
+            "digits": digit_entries(digits)}
+    return data, [read_run_card(n) for n in RUNS]
+
+
+def page_html(digits: list, *, gallery: bool = False) -> str:
+    """The training page as one HTML string; the same checkpoints and digits give the same text.
+
+    Args:
+        digits: held-out digits (:class:`~lenet_viz.site.draw.HeldOut`) for the load buttons; the
+            first is shown when the page opens.
+        gallery: the page sits in a gallery (links back to its pages).
+    Raises:
+        LenetVizError: no digit given; ModelError: a checkpoint that cannot be loaded.
+    """
+    if not digits:
+        raise LenetVizError("the training page needs at least one held-out digit")
+    data, cards = page_data(digits)
+    script = "\n".join(_web(name) for name in SCRIPTS)
+    if "</script" in script.lower() or "<!--" in script:
+        raise LenetVizError("a web/*.js source contains '</script' or '<!--', which cannot be inlined")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+           f"img-src data:; base-uri 'none'; form-action 'none'")
+    shas = "".join(f"<li><code>{html.escape(c['run'])}</code>: {html.escape(c['npz']['file'])} sha256 "
+                   f"<code>{html.escape(c['npz']['sha256'])}</code> — {html.escape(c['command'])}</li>"
+                   for c in cards)
+    values = {"csp": html.escape(csp), "title": "Training, replayed on your digit",
+              "style": _web("draw.css") + _web("training.css"), "fp16": html.escape(fp16_sentence(cards)),
+              "shas": shas, "data": _json_script(data), "script": script,
+              "back": '<a href="index.html">Gallery overview</a>' if gallery else ""}
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _web("training.html"))
+
+
+def gallery_page(ctx: Any) -> tuple[str, int]:
+    """The gallery's training page: ``(html, held-out digits offered)`` (the gallery's held-out digits)."""
+    from .draw import HeldOut, held_out
+
+    digits = [HeldOut(d.name, int(d.truth), np.asarray(d.x).reshape(28, 28))
+              for d in ctx.digits if d.truth is not None] or held_out(ctx.data)
+    return page_html(digits, gallery=True), len(digits)
