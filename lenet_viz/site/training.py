@@ -26,8 +26,8 @@ SCRIPTS = ("nn.js", "preprocess.js", "checkpoints.js", "pad.js", "training.js")
 #: How close the page's forward pass is to MXNet's on the same checkpoint (tests/test_training_browser.py).
 JS_BOUND = 1e-5
 #: The pairs the page compares: (left run, right run, what the pair shows).
-PAIRS = (("seed-xavier", "seed-default", "Xavier vs MXNet's default init (both on the seed's SGD recipe)"),
-         ("seed-xavier", "lenet5", "the seed's SGD recipe vs the shipped lenet5 recipe (Adam, augmented)"))
+PAIRS = (("seed-xavier", "seed-default", "Xavier vs default init (seed recipe)"),
+         ("seed-xavier", "lenet5", "seed recipe vs lenet5 recipe"))
 
 
 def _weights(weights: np.ndarray) -> tuple[str, str]:

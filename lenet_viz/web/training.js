@@ -217,14 +217,18 @@
     dom.ticks.replaceChildren();
     dom.marks.replaceChildren();
     for (const n of names) {
-      const r = RUNS[n];
+      const r = RUNS[n], row = el("div", { class: "tickrow" });
+      row.appendChild(el("span", { class: "tickname" }, n));
+      const track = el("div", { class: "track" });
+      row.appendChild(track);
+      dom.ticks.appendChild(row);
       dom.marks.appendChild(el("h3", {}, "marks of " + n + " (from its records)"));
       if (!r.marks.length) dom.marks.appendChild(el("p", {}, "none: no plateau end and no layer above 50 % saturated in " + r.epochs + " epochs"));
       const ul = el("ul");
       for (const mk of r.marks) {
         const tick = el("span", { class: mk.kind, title: n + ": " + mk.text });
         tick.style.left = (100 * cks.position(state.steps, mk.epoch)).toFixed(2) + "%";
-        dom.ticks.appendChild(tick);
+        track.appendChild(tick);
         const li = el("li"), b = el("button", { type: "button" });
         b.appendChild(el("span", { class: "swatch " + mk.kind, "aria-hidden": "true" }));
         b.appendChild(document.createTextNode("epoch " + mk.epoch + ": " + mk.text));
