@@ -30,32 +30,43 @@ PAIRS = (("seed-xavier", "seed-default", "Xavier vs default init (seed recipe)")
          ("seed-xavier", "lenet5", "seed recipe vs lenet5 recipe"))
 
 
-def _weights(weights: np.ndarray) -> tuple[str, str]:
-    """(dtype, base64) of a flat weight vector: float16 when that is exact, else float32."""
-    half = weights.astype("<f2")
-    if np.array_equal(half.astype(np.float32), weights):
-        return "f2", _b64(half)
-    return "f4", _b64(weights.astype("<f4"))
+def _spec_order(spec: dict) -> list:
+    """The shapes of a spec's parameters in the order of its flat weights."""
+    params = sorted((p["offset"], p["shape"]) for layer in spec["layers"] for p in layer["params"].values())
+    return [list(shape) for _, shape in params]
 
 
-def run_entry(name: str) -> tuple[dict, dict]:
-    """One run for the page (checkpoints with weights, marks, recipe) and the layer spec."""
+def run_entry(name: str, spec: dict) -> dict:
+    """One run for the page: checkpoints with their weights as stored (float16 from the run's npz,
+    its sha256 checked; float32 of a shipped model's file), marks, recipe.
+
+    Raises:
+        ModelError: a damaged npz, or a run whose parameters are not in the spec's order.
+    """
+    from ..errors import ModelError
     from ..model import load_model
-    from ..snapshots import checkpoint_id, epochs_of, read_run_card
+    from ..snapshots import checkpoint_id, checkpoints_dir, npz_arrays, read_run_card
 
     card = read_run_card(name)
-    checkpoints, spec = [], None
-    for epoch, ck in zip(epochs_of(card), card["checkpoints"]):
-        model = load_model(checkpoint_id(name, epoch))
-        spec, weights = model_spec(model)
-        dtype, blob = _weights(weights)
-        checkpoints.append({"id": checkpoint_id(name, epoch), "epoch": epoch, "accuracy": ck["test_accuracy"],
-                            "saturated": ck["saturated"], "dtype": dtype, "weights": blob,
-                            "sha256": model.card["sha256"], "file": model.card["params_file"]})
+    if [list(shape) for _, shape in card["params"]] != _spec_order(spec):
+        raise ModelError(f"run {name}: its parameters are not in the order of the page's layer spec")
+    arrays = npz_arrays(checkpoints_dir() / card["npz"]["file"], card["npz"]["sha256"])
+    checkpoints = []
+    for ck in card["checkpoints"]:
+        if "model" in ck:
+            model = load_model(ck["model"])
+            dtype, blob, sha, file = "f4", _b64(model_spec(model)[1].astype("<f4")), \
+                model.card["sha256"], model.card["params_file"]
+        else:
+            dtype, blob = "f2", _b64(np.asarray(arrays[ck["key"]]).astype("<f2"))
+            sha, file = card["npz"]["sha256"], f"{card['npz']['file']}:{ck['key']}"
+        checkpoints.append({"id": checkpoint_id(name, ck["epoch"]), "epoch": ck["epoch"],
+                            "accuracy": ck["test_accuracy"], "saturated": ck["saturated"], "dtype": dtype,
+                            "weights": blob, "sha256": sha, "file": file})
     recipe = (f"{card['optimizer']} lr {card['lr']:g}, batch {card['batch_size']}, {card['init']} init, "
               f"augment {card['augment']}, {card['epochs']} epochs on {card['train_images']:,} digits")
     return {"name": name, "about": card["about"], "recipe": recipe, "checkpoints": checkpoints,
-            "marks": card["marks"], "epochs": card["epochs"]}, spec
+            "marks": card["marks"], "epochs": card["epochs"]}
 
 
 def fp16_sentence(cards: list) -> str:
@@ -75,12 +86,11 @@ def fp16_sentence(cards: list) -> str:
 
 def page_data(digits: list) -> tuple[dict, list]:
     """The page's JSON data and the run cards behind it."""
+    from ..model import load_model
     from ..snapshots import RUNS, read_run_card
 
-    runs, spec = [], None
-    for name in RUNS:
-        entry, spec = run_entry(name)
-        runs.append(entry)
+    spec = model_spec(load_model("lenet5"))[0]  # every run is the lenet5 architecture
+    runs = [run_entry(name, spec) for name in RUNS]
     data = {"runs": runs, "spec": spec, "luts": _luts(), "thresholds": {"low": LOW, "high": HIGH},
             "pairs": [{"left": a, "right": b, "label": text} for a, b, text in PAIRS],
             "digits": digit_entries(digits)}
