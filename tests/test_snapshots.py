@@ -144,3 +144,17 @@ def test_regeneration_is_byte_for_byte_on_a_tiny_budget(tmp_path, data):
     assert epochs_of(card) == [0, 1] and card["shipped"] is None
     arrays = np.load(a[0])
     assert arrays["epoch_1"].dtype == np.float16 and arrays["epoch_1"].size == 61706
+
+
+def test_the_readme_states_what_the_cards_hold():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    cards = [read_run_card(r) for r in RUNS]
+    for card in cards:
+        assert f"| `{card['run']}` |" in readme
+        assert " ".join(str(e) for e in epochs_of(card)) in readme or card["run"] == "seed-default"
+    total = sum(p.stat().st_size for p in checkpoints_dir().glob("*.npz"))
+    assert f"{total / 1e6:.1f} MB for all three runs" in readme
+    assert f"at most {max(c['fp16_effect_max'] for c in cards):.1e} relative" in readme
+    assert epochs_of(cards[0]) == epochs_of(cards[1])  # "the same" in the README's table
