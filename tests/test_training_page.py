@@ -70,3 +70,17 @@ def test_the_gallery_lists_the_page_for_digits_only(data):
 
     assert training.PAGE in pages_for(data)
     assert training.PAGE not in pages_for(load_dataset("fashion-mnist"))
+
+
+def test_the_scripts_are_inline_and_use_no_eval(page):
+    from pathlib import Path
+
+    from lenet_viz.site.training import SCRIPTS
+
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 1
+    web = Path(__file__).resolve().parent.parent / "lenet_viz" / "web"
+    for name in SCRIPTS:
+        assert (web / name).read_text() in scripts[0]
+    for bad in ("eval(", "new Function", "innerHTML", "document.write"):
+        assert bad not in scripts[0]

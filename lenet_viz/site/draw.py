@@ -29,7 +29,7 @@ from ..facts import BOUNDED, HIGH, LOW
 from ..model import DIGIT_MODELS
 
 #: The page's scripts, in load order: the pure cores first, the DOM code that uses them last.
-SCRIPTS = ("nn.js", "preprocess.js", "arith.js", "pad.js", "draw.js")
+SCRIPTS = ("nn.js", "preprocess.js", "arith.js", "canvas.js", "pad.js", "draw.js")
 #: Shown by default: the three shipped digit models.
 MODELS = DIGIT_MODELS
 #: Colour maps of the static figures (lenet_viz.render.maps), as 256-entry lookup tables.

@@ -22,7 +22,7 @@ from ..errors import LenetVizError
 from ..facts import HIGH, LOW
 from .draw import _b64, _json_script, _luts, _web, digit_entries, model_spec
 
-SCRIPTS = ("nn.js", "preprocess.js", "checkpoints.js", "pad.js", "training.js")
+SCRIPTS = ("nn.js", "preprocess.js", "checkpoints.js", "canvas.js", "pad.js", "training.js")
 #: How close the page's forward pass is to MXNet's on the same checkpoint (tests/test_training_browser.py).
 JS_BOUND = 1e-5
 #: The pairs the page compares: (left run, right run, what the pair shows).

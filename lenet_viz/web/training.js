@@ -5,14 +5,9 @@
 (function (root) {
   "use strict";
   const nn = root.lenetNN, pp = root.lenetPreprocess, cks = root.lenetCheckpoints;
+  const bytes = root.lenetCanvas.bytes, el = root.lenetCanvas.el;
   const DATA = JSON.parse(document.getElementById("lenet-data").textContent);
   const SPEC = DATA.spec, LOW = DATA.thresholds.low, HIGH = DATA.thresholds.high;
-
-  function bytes(b64) {
-    const s = atob(b64), a = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) a[i] = s.charCodeAt(i);
-    return a;
-  }
 
   const RUNS = {}, CHECKPOINTS = {};
   for (const r of DATA.runs) {
@@ -37,13 +32,6 @@
 
   // ------------------------------------------------------------------ drawing helpers
 
-  function el(tag, attrs, text) {
-    const e = document.createElement(tag);
-    for (const k of Object.keys(attrs || {})) e.setAttribute(k, attrs[k]);
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-
   function maxAbs(d, from, n) {
     let m = 0;
     for (let i = from; i < from + n; i++) m = Math.max(m, Math.abs(d[i]));
@@ -59,13 +47,7 @@
   }
 
   function paint(img, d, from, n, sc) {
-    const lut = LUT[sc.lut], span = sc.hi - sc.lo, px = img.data;
-    for (let i = 0; i < n; i++) {
-      let t = (d[from + i] - sc.lo) / span;
-      t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const k = Math.min(255, Math.floor(t * 256)) * 3;
-      px[4 * i] = lut[k]; px[4 * i + 1] = lut[k + 1]; px[4 * i + 2] = lut[k + 2]; px[4 * i + 3] = 255;
-    }
+    root.lenetCanvas.paint(img, d, from, n, sc, LUT[sc.lut]);
   }
 
   function canvasTile(parent, w, h, label) {
