@@ -20,7 +20,7 @@ from ._common import OutputFolder, Progress, quiet_option
 def command(only: tuple, output: object, dynamics_epochs: int | None, init_epochs: int | None, seed: int,
             quiet: bool) -> None:
     """Regenerate the records behind the Training-dynamics, Init and Training pages (byte for byte;
-    ~2.5 min, and ~8 min more for the checkpoints).
+    ~2.5 min, and ~4 min more for the checkpoints).
 
     \b
     Example:
