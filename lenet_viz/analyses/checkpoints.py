@@ -25,6 +25,8 @@ SEED_EPOCHS = (0, 1, 2, 4, 8, 16, 28, 40, 44, 48, 51, 55, 60)
 LENET5_EPOCHS = (0, 1, 2, 3, 5, 8, 12, 20, 30, 45, 60, 90, 120)
 #: A layer counts as "mostly saturated" above this fraction (the slider's marks).
 MOSTLY = 0.5
+#: The plateau: epochs whose held-out accuracy stays within this of epoch 1's (as the dynamics record).
+PLATEAU_BAND = 0.05
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def replay(run: Run, data: Any, epochs: int | None = None, saved: tuple | None =
                       "fp16_effect": _r(err, 9), **stored})
     history = [{"epoch": h["epoch"], "test_acc": h.get("test_acc"),
                 "saturated": h["saturated"]} for h in result.history]
+    # train() measures held-out accuracy after each epoch only; epoch 0's is its stored checkpoint's
     history[0]["test_acc"] = cards[0]["test_accuracy"] if saved and saved[0] == 0 else None
     command = (f"lenet-viz records --only checkpoints  # run={run.name} epochs={epochs} seed={seed}"
                + (f" train_limit={train_limit}" if train_limit else ""))
@@ -164,13 +167,13 @@ def marks(history: list) -> list:
     out = []
     trained = [h for h in history if h["epoch"] >= 1 and h.get("test_acc") is not None]
     if trained:
-        n = plateau_epochs(history)
+        n = plateau_epochs(history, PLATEAU_BAND)
         if n < len(trained):
             first, left = trained[0]["test_acc"], trained[n]
-            out.append({"epoch": int(trained[n - 1]["epoch"]) if n else 0, "kind": "plateau",
-                        "text": f"plateau ends: held-out accuracy stayed within 5 points of "
-                                f"{first * 100:.1f} % for {n} epochs, then {left['test_acc'] * 100:.1f} % "
-                                f"at epoch {left['epoch']}"})
+            text = (f"plateau ends: held-out accuracy stayed within {PLATEAU_BAND * 100:g} points of "
+                    f"{first * 100:.1f} % for {n} epochs, then {left['test_acc'] * 100:.1f} % at epoch "
+                    f"{left['epoch']}")
+            out.append({"epoch": int(trained[n - 1]["epoch"]) if n else 0, "kind": "plateau", "text": text})
     layers = list(history[0]["saturated"]) if history else []
     for name in layers:
         hit = next((h for h in history if (h["saturated"].get(name) or 0) > MOSTLY), None)
