@@ -63,8 +63,7 @@ def run_entry(name: str, spec: dict) -> dict:
         checkpoints.append({"id": checkpoint_id(name, ck["epoch"]), "epoch": ck["epoch"],
                             "accuracy": ck["test_accuracy"], "saturated": ck["saturated"], "dtype": dtype,
                             "weights": blob, "sha256": sha, "file": file})
-    recipe = (f"{card['optimizer']} lr {card['lr']:g}, batch {card['batch_size']}, {card['init']} init, "
-              f"augment {card['augment']}, {card['epochs']} epochs on {card['train_images']:,} digits")
+    recipe = f"{card['epochs']} epochs on {card['train_images']:,} digits, seed {card['seed']}"
     return {"name": name, "about": card["about"], "recipe": recipe, "checkpoints": checkpoints,
             "marks": card["marks"], "epochs": card["epochs"]}
 
