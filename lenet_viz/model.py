@@ -229,9 +229,30 @@ def shipped_path(name: str) -> Path:
     return Path(str(resources.files("lenet_viz") / "weights" / name))
 
 
+def _checkpoint(name_or_path: str | os.PathLike) -> tuple[str, str] | None:
+    """``(run, epoch)`` if the argument is a checkpoint id ``<run>@<epoch>`` (see
+    :mod:`lenet_viz.snapshots`); a local ``x@2.params`` of an unknown run stays a path."""
+    from .snapshots import RUNS, parse_id
+
+    ident = parse_id(str(name_or_path))
+    if ident is None or (ident[0] not in RUNS and _paths(name_or_path)[0].exists()):
+        return None
+    return ident
+
+
 def resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path, str]:
-    """Map a shipped name or a path to (params, card, label); raises ModelError if neither."""
+    """Map a shipped name, a checkpoint id (``seed-xavier@44``) or a path to (params, card, label);
+    raises ModelError if none. A checkpoint's params are its run's ``.npz`` (or the shipped model
+    whose weights it is) and its card the run card."""
     s = str(name_or_path)
+    ident = _checkpoint(s)
+    if ident is not None:
+        from .snapshots import checkpoints_dir, find
+
+        run_card, ck = find(*ident)
+        if "model" in ck:
+            return resolve(ck["model"])[0], checkpoints_dir() / f"{ident[0]}.json", s
+        return checkpoints_dir() / run_card["npz"]["file"], checkpoints_dir() / f"{ident[0]}.json", s
     # A bare shipped name always means the shipped model: a folder called `lenet5` in the current
     # directory (e.g. made by `activations -o lenet5`) must not break every default command.
     # A local file of that name is reached as ./lenet5.params.
@@ -309,6 +330,9 @@ def load_model(name_or_path: str | os.PathLike = "lenet5", variant: str | None =
     from .data import dataset_classes
     from .params import cardless_card, fill, read_params, recognise
 
+    ident = _checkpoint(name_or_path)
+    if ident is not None:
+        return _load_checkpoint(*ident, variant)
     params, card_path, label = resolve(name_or_path)
     has_card = card_path.exists() or label in SHIPPED
     if not has_card and dataset is None:
@@ -334,3 +358,32 @@ def load_model(name_or_path: str | os.PathLike = "lenet5", variant: str | None =
     net = build_net(card["variant"])
     fill(net, arrays, params, card["variant"])
     return Model(net=net, variant=card["variant"], card=card, source=label)
+
+
+def _load_checkpoint(run: str, epoch: str, variant: str | None) -> Model:
+    """A shipped training checkpoint as a Model whose card is that checkpoint's."""
+    from ._mx import mnp
+    from .params import fill
+    from .snapshots import checkpoint_id, checkpoints_dir, find, npz_arrays, unflatten
+
+    run_card, ck = find(run, epoch)
+    ident = checkpoint_id(run, ck["epoch"])
+    if variant is not None and variant != run_card["variant"]:
+        raise ModelError(f"--variant {variant} contradicts checkpoint {ident} (variant "
+                         f"{run_card['variant']!r}); leave --variant out")
+    keys = ("dataset", "init", "augment", "optimizer", "lr", "batch_size", "seed", "about", "command")
+    card = {**{k: run_card[k] for k in keys if k in run_card}, "variant": run_card["variant"],
+            "checkpoint": ident, "run": run, "epoch": ck["epoch"], "run_epochs": run_card["epochs"],
+            "test_accuracy": ck["test_accuracy"], "saturated": ck["saturated"], "dtype": ck["dtype"],
+            "fp16_effect": ck["fp16_effect"]}
+    if "model" in ck:  # this checkpoint is a shipped model's file, float32
+        shipped = load_model(ck["model"])
+        card.update(sha256=shipped.card["sha256"], params_file=shipped.card["params_file"])
+        return Model(net=shipped.net, variant=shipped.variant, card=card, source=ident)
+    path = checkpoints_dir() / run_card["npz"]["file"]
+    flat = npz_arrays(path, run_card["npz"]["sha256"])[ck["key"]]
+    arrays = {k: mnp.array(v) for k, v in unflatten(flat, run_card["params"]).items()}
+    net = build_net(run_card["variant"])
+    fill(net, arrays, path, run_card["variant"])
+    card.update(sha256=run_card["npz"]["sha256"], params_file=f"{path.name}:{ck['key']}")
+    return Model(net=net, variant=run_card["variant"], card=card, source=ident)

@@ -48,7 +48,7 @@ def test_page_is_self_contained_under_a_strict_csp(page):
     digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
     assert f"'sha256-{digest}'" in csp
     assert not re.search(r"<(link|img|iframe)\b|\bsrc=|https?://", page.split("<script")[0])
-    for name in ("nn.js", "preprocess.js", "arith.js", "pad.js", "draw.js"):
+    for name in ("nn.js", "preprocess.js", "arith.js", "canvas.js", "pad.js", "draw.js"):
         assert (ROOT / "lenet_viz" / "web" / name).read_text() in scripts[0]
     for bad in ("eval(", "new Function", "innerHTML", "document.write"):
         assert bad not in scripts[0]

@@ -245,8 +245,8 @@ def _draw_page_checked(page: Path, text: str, problems: list) -> str:
             or re.search(r"https?:|\*|'unsafe-eval'|connect-src|'self'", policy):
         problems.append(f"{page.name}: CSP {policy!r} allows more than its own script")
     data = json.loads(blocks[0])
-    for m in data["models"]:
-        m["weights"] = ""
+    for m in data.get("models", []) + [c for r in data.get("runs", []) for c in r["checkpoints"]]:
+        m["weights"] = ""  # the draw page's models, the training page's checkpoints
     for d in data["digits"]:
         d["pixels"] = ""
     data["luts"] = {}
@@ -269,7 +269,7 @@ def page_problems(root: Path, secrets: list) -> list:
     assert pages
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        if page.name == "draw.html":  # the one page with a script: held to its CSP, then checked as the rest
+        if page.name in ("draw.html", "training.html"):  # scripted: held to their CSP, then as the rest
             text = _draw_page_checked(page, text, problems)
         parsed = _Page()
         parsed.feed(text)
@@ -748,7 +748,7 @@ def test_concurrent_galleries_end_as_one(tmp_path, tiny_model, inputs):
                                                           f"digit-{Path(shown[1]).stem}.html"}
     assets = {p.name for p in (out / "assets").iterdir() if p.is_dir()}
     # the pages' figure folders (mistakes has one only when the net misreads a held-out digit)
-    stems = {p.stem for p in pages.PAGES if p.nav} - {"index", "draw", "mistakes"}
+    stems = {p.stem for p in pages.PAGES if p.nav} - {"index", "draw", "training", "mistakes"}
     assert assets - {"test-0000", Path(shown[1]).stem, "mistakes"} == stems  # no mix
     assert page_problems(out, []) == []
     assert sorted(p.name for p in out.parent.iterdir()) == ["gallery"]  # no temp, old or lock left

@@ -156,7 +156,7 @@ def test_pages_follow_one_contract():
 
     p = occlusion.PAGE
     assert isinstance(p, Page) and p.href == "occlusion.html" and p.title == "Occlusion" and p.listed
-    assert len({q.href for q in ALL}) == len(ALL) == len(CORE) + len(PAGES) + 1  # + the draw page
+    assert len({q.href for q in ALL}) == len(ALL) == len(CORE) + len(PAGES) + 2  # + draw and training
     assert ALL[0].href.startswith("digit-") and ALL[-1].href == "index.html"  # the index lists the others
     assert all(isinstance(q, Page) and callable(q.build) for q in ALL)
 

@@ -15,6 +15,9 @@ from ..errors import LenetVizError
 from ..fileio import atomic_write
 
 RECORDS = ("dynamics", "init")
+#: What ``lenet-viz records`` regenerates: the records, and the training checkpoints (written to
+#: ``lenet_viz/weights/checkpoints`` by default, see :mod:`lenet_viz.analyses.checkpoints`).
+GENERATED = (*RECORDS, "checkpoints")
 REGENERATE = "lenet-viz records"
 
 
@@ -57,7 +60,7 @@ def write_record(record: dict, path: str | os.PathLike) -> Path:
     return atomic_write(path, dump_record(record))
 
 
-def write_records(out: Path | None = None, only: tuple = RECORDS, seed: int = 0,
+def write_records(out: Path | None = None, only: tuple = GENERATED, seed: int = 0,
                   dynamics_epochs: int | None = None, init_epochs: int | None = None,
                   note: Callable[[str], Any] | None = None) -> list:
     """Train and write the records ``only`` into ``out`` (default: the shipped folder).
@@ -68,22 +71,29 @@ def write_records(out: Path | None = None, only: tuple = RECORDS, seed: int = 0,
         the paths written.
     """
     from ..data import load_dataset
+    from ..snapshots import checkpoints_dir
+    from .checkpoints import write_checkpoints
     from .dynamics import DYNAMICS_EPOCHS, dynamics_record
     from .inits import INIT_EPOCHS, compare_init
 
     note = note or (lambda text: None)
-    out = Path(out) if out is not None else records_dir()
-    out.mkdir(parents=True, exist_ok=True)
     data = load_dataset("mnist-5k")
     paths = []
     for name in only:
         t0 = time.perf_counter()
+        if name == "checkpoints":
+            paths += write_checkpoints(Path(out) if out is not None else checkpoints_dir(), data=data,
+                                       note=note, seed=seed)
+            note(f"checkpoints in {time.perf_counter() - t0:.1f} s")
+            continue
+        folder = Path(out) if out is not None else records_dir()
+        folder.mkdir(parents=True, exist_ok=True)
         if name == "dynamics":
             rec = dynamics_record(dynamics_epochs or DYNAMICS_EPOCHS, seed, data=data)
         else:
             rec = compare_init(epochs=init_epochs or INIT_EPOCHS, seed=seed, data=data,
                                progress=lambda i, s: note(f"  init {i}: {s:.1f} s"))
-        path = write_record(rec, out / f"{name}.json")
+        path = write_record(rec, folder / f"{name}.json")
         note(f"wrote {path} ({path.stat().st_size:,} bytes) in {time.perf_counter() - t0:.1f} s")
         paths.append(path)
     return paths

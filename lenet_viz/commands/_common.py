@@ -13,8 +13,9 @@ import click
 
 from ..errors import LenetVizError
 
-MODEL_HELP = ("shipped model name (lenet5, modern, mlp, seed) or path to a .params file: with its .json "
-              "card beside it, or card-less (e.g. from d2l's model.net.save_parameters) with --dataset")
+MODEL_HELP = ("shipped model name (lenet5, modern, mlp, seed), a training checkpoint RUN@EPOCH (e.g. "
+              "seed-xavier@44), or path to a .params file: with its .json card beside it, or card-less "
+              "(e.g. from d2l's model.net.save_parameters) with --dataset")
 DATASET_HELP = ("mnist-5k, fashion-mnist or a folder of IDX .gz files: the images to use (default: the "
                 "model card's); required for a .params file without a card")
 

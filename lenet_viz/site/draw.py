@@ -29,7 +29,7 @@ from ..facts import BOUNDED, HIGH, LOW
 from ..model import DIGIT_MODELS
 
 #: The page's scripts, in load order: the pure cores first, the DOM code that uses them last.
-SCRIPTS = ("nn.js", "preprocess.js", "arith.js", "pad.js", "draw.js")
+SCRIPTS = ("nn.js", "preprocess.js", "arith.js", "canvas.js", "pad.js", "draw.js")
 #: Shown by default: the three shipped digit models.
 MODELS = DIGIT_MODELS
 #: Colour maps of the static figures (lenet_viz.render.maps), as 256-entry lookup tables.
@@ -130,6 +130,12 @@ def held_out(data: Any = None, per_class: int = 1) -> list[HeldOut]:
     return out
 
 
+def digit_entries(digits: list) -> list:
+    """The load buttons' digits as the page's data: id, label and 28x28 pixels as base64 bytes."""
+    return [{"id": d.ident, "label": d.label,
+             "pixels": _b64(np.round(np.asarray(d.pixels) * 255).astype(np.uint8))} for d in digits]
+
+
 def _json_script(obj: Any) -> str:
     # Inside <script type="application/json"> nothing may close the element or open a comment.
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
@@ -165,9 +171,7 @@ def page_html(models: list, digits: list | None = None, *, gallery: bool = False
         raise LenetVizError(f"models listed twice: {', '.join(twice)}")
     data = {"models": [_model_entry(m, n) for n, m in models], "luts": _luts(),
             "thresholds": {"low": LOW, "high": HIGH},
-            "digits": [{"id": d.ident, "label": d.label,
-                        "pixels": _b64(np.round(np.asarray(d.pixels) * 255).astype(np.uint8))}
-                       for d in (digits or [])]}
+            "digits": digit_entries(digits or [])}
     script = _script()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "

@@ -5,13 +5,8 @@
 (function (root) {
   "use strict";
   const nn = root.lenetNN, pp = root.lenetPreprocess, arith = root.lenetArith, fmt = arith.fmt;
+  const bytes = root.lenetCanvas.bytes, el = root.lenetCanvas.el;
   const DATA = JSON.parse(document.getElementById("lenet-data").textContent);
-
-  function bytes(b64) {
-    const s = atob(b64), a = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) a[i] = s.charCodeAt(i);
-    return a;
-  }
 
   const MODELS = {};
   for (const m of DATA.models) {
@@ -47,13 +42,6 @@
 
   // ------------------------------------------------------------------ colour scales and helpers
 
-  function el(tag, attrs, text) {
-    const e = document.createElement(tag);
-    for (const k of Object.keys(attrs || {})) e.setAttribute(k, attrs[k]);
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-
   function symmetric(d) {
     let m = 0;
     for (let i = 0; i < d.length; i++) m = Math.max(m, Math.abs(d[i]));
@@ -79,15 +67,8 @@
     return { lut: "RdBu_r", lo: -m, hi: m, text: s.what + " (shared, symmetric ±" + fmt(m) + ")" };
   }
 
-  // matplotlib's lookup: normalise, then index int(t * 256) clipped to 0..255.
   function paint(img, d, from, n, sc) {
-    const lut = LUT[sc.lut], span = sc.hi - sc.lo, px = img.data;
-    for (let i = 0; i < n; i++) {
-      let t = (d[from + i] - sc.lo) / span;
-      t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const k = Math.min(255, Math.floor(t * 256)) * 3;
-      px[4 * i] = lut[k]; px[4 * i + 1] = lut[k + 1]; px[4 * i + 2] = lut[k + 2]; px[4 * i + 3] = 255;
-    }
+    root.lenetCanvas.paint(img, d, from, n, sc, LUT[sc.lut]);
   }
 
   // ------------------------------------------------------------------ page state and views

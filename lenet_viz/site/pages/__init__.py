@@ -17,14 +17,16 @@ from . import (
     robustness,
     saturation,
     top,
+    training,
 )
 
 #: The pages every gallery has: the digits first (the overview links to them), the overview last
 #: (it lists what the analysis pages said about themselves).
 CORE = (digits.PAGE, saturation.PAGE, kernels.PAGE, index.PAGE)
 ANALYSES = (mistakes.PAGE, dynamics.PAGE, inits.PAGE, compare.PAGE, top.PAGE, occlusion.PAGE, robustness.PAGE)
-#: The draw page comes right after the digits, so the navigation bar lists it first after the overview.
-PAGES = (CORE[0], draw.PAGE, *CORE[1:-1], *ANALYSES, CORE[-1])
+#: The draw page comes right after the digits, so the navigation bar lists it first after the overview;
+#: the training page (its pad on the shipped checkpoints) next.
+PAGES = (CORE[0], draw.PAGE, training.PAGE, *CORE[1:-1], *ANALYSES, CORE[-1])
 
 
 def pages_for(data: object) -> tuple:
