@@ -97,7 +97,7 @@ def test_lead_counts_the_mistakes(built):
     wrong = sum(d.truth is not None and d.truth != d.label for d in result.digits)
     text = (out / "browse.html").read_text(encoding="utf-8")
     assert wrong and f"The {wrong:,} the net misreads are framed in red" in text
-    assert "1 are your images" in text
+    assert "One is your image (no true label)." in text
     assert re.search(r'<h1>All 61 digits</h1>', text)
 
 
