@@ -774,7 +774,7 @@ def test_concurrent_galleries_end_as_one(tmp_path, tiny_model, inputs):
                                                           f"digit-{Path(shown[1]).stem}.html"}
     assets = {p.name for p in (out / "assets").iterdir() if p.is_dir()}
     # the pages' figure folders (mistakes has one only when the net misreads a held-out digit)
-    stems = {p.stem for p in pages.PAGES if p.nav} - {"index", "draw", "mistakes"}
+    stems = {p.stem for p in pages.PAGES if p.nav} - {"index", "draw", "browse", "mistakes"}
     assert assets - {"test-0000", Path(shown[1]).stem, "mistakes"} == stems  # no mix
     assert page_problems(out, []) == []
     assert sorted(p.name for p in out.parent.iterdir()) == ["gallery"]  # no temp, old or lock left
