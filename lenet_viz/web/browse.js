@@ -97,6 +97,7 @@
   }
 
   [sort, truth, pred, mistakes].forEach(function (c) { c.addEventListener("change", apply); });
+  window.addEventListener("pageshow", apply);  // back from a digit page: the controls may be restored
   controls.hidden = false;
   apply();
 })();
