@@ -69,7 +69,7 @@ def cards(ctx: PageContext) -> list[dict]:
         sat = saturated_share(layer_stats(ctx.trace.select(i))) if has_sat else math.nan
         wrong = d.truth is not None and d.truth != d.label
         out.append({**d.context(classes), "i": i, "href": digits.href(d), "wrong": wrong,
-                    "thumb": f"assets/{d.slug}/thumb.png", "sat": sat,
+                    "thumb": f"assets/{d.slug}/thumb.png",
                     "sat_text": "" if math.isnan(sat) else pct(sat, sep="\u00a0"),
                     "conf_text": pct(d.confidence, sep="\u00a0"),
                     "data_sat": "" if math.isnan(sat) else repr(round(sat, 6)),
