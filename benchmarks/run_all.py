@@ -141,7 +141,7 @@ STEPS = [
     Step("bench_cli", lambda m, quick: m.run(3), lambda r: r["rows"]),
     Step("bench_capture", lambda m, quick: m.run(3 if quick else 5), capture_rows),
     Step("bench_render", lambda m, quick: m.run("lenet5", 3 if quick else 5), render_rows),
-    Step("bench_gallery", lambda m, quick: m.run(3), lambda r: r["rows"]),
+    Step("bench_gallery", lambda m, quick: m.run(3, all_digits=not quick), lambda r: r["rows"]),
     Step("bench_analysis", lambda m, quick: m.time_init(2 if quick else None, 3), init_rows),
     Step("bench_draw", lambda m, quick: m.run(3 if quick else 5), draw_rows),
     Step("bench_training", lambda m, quick: m.run(3 if quick else 5), lambda r: r["rows"]),

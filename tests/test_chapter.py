@@ -13,8 +13,9 @@ pytestmark = pytest.mark.skipif(not FASHION_DIR.is_dir(), reason="needs Debian's
 def test_only_the_default_gallery_links_it():
     assert pages_for(load_dataset("mnist-5k"))[-2:] == (CHAPTER, PAGES[-1])  # listed on the overview
     fashion = pages_for(load_dataset("fashion-mnist"))
-    assert [p.href for p in fashion] == ["digit-*.html", "saturation.html", "kernels.html", "mistakes.html",
-                                         "top-activations.html", "occlusion.html", "index.html"]
+    assert [p.href for p in fashion] == ["digit-*.html", "browse.html", "saturation.html", "kernels.html",
+                                         "mistakes.html", "top-activations.html", "occlusion.html",
+                                         "index.html"]
     assert CHAPTER not in PAGES
 
 

@@ -254,6 +254,30 @@ def _draw_page_checked(page: Path, text: str, problems: list) -> str:
     return rest + "\n<!-- data: " + json.dumps(data) + " -->"
 
 
+def _browse_page_checked(page: Path, text: str, problems: list) -> str:
+    """The browse page without its script, style and CSP meta, once they are checked: one inline
+    script and one inline style, each allowed by its hash, and a CSP that lets the page load only its
+    own files' images and style sheet (the thumbnails and style.css), nothing else."""
+    import base64
+
+    csp = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+    code = re.findall(r"<script>(.*?)</script>", text, re.S)
+    style = re.findall(r"<style>(.*?)</style>", text, re.S)
+    if len(csp) != 1 or len(code) != 1 or len(style) != 1 or text.count("<script") != 1:
+        problems.append(f"{page.name}: expected one CSP meta, one inline script and one inline style")
+        return text
+
+    def digest(s: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+
+    policy = csp[0].replace("&#39;", "'").replace("&#x27;", "'")
+    expected = (f"default-src 'none'; img-src 'self'; style-src 'self' {digest(style[0])}; "
+                f"script-src {digest(code[0])}; base-uri 'none'; form-action 'none'")
+    if policy != expected:
+        problems.append(f"{page.name}: CSP {policy!r} is not {expected!r}")
+    return re.sub(r"<meta http-equiv[^>]*>|<script\b.*?</script>|<style>.*?</style>", "", text, flags=re.S)
+
+
 INLINE_PNG = re.compile(r"data:image/png;base64,[A-Za-z0-9+/]+={0,2}")
 
 
@@ -271,6 +295,8 @@ def page_problems(root: Path, secrets: list) -> list:
         text = page.read_text(encoding="utf-8")
         if page.name in ("draw.html", "training.html"):  # scripted: held to their CSP, then as the rest
             text = _draw_page_checked(page, text, problems)
+        elif page.name == "browse.html":
+            text = _browse_page_checked(page, text, problems)
         parsed = _Page()
         parsed.feed(text)
         where = page.relative_to(root).as_posix()
@@ -748,7 +774,7 @@ def test_concurrent_galleries_end_as_one(tmp_path, tiny_model, inputs):
                                                           f"digit-{Path(shown[1]).stem}.html"}
     assets = {p.name for p in (out / "assets").iterdir() if p.is_dir()}
     # the pages' figure folders (mistakes has one only when the net misreads a held-out digit)
-    stems = {p.stem for p in pages.PAGES if p.nav} - {"index", "draw", "training", "mistakes"}
+    stems = {p.stem for p in pages.PAGES if p.nav} - {"index", "draw", "training", "browse", "mistakes"}
     assert assets - {"test-0000", Path(shown[1]).stem, "mistakes"} == stems  # no mix
     assert page_problems(out, []) == []
     assert sorted(p.name for p in out.parent.iterdir()) == ["gallery"]  # no temp, old or lock left

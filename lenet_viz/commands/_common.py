@@ -91,8 +91,9 @@ class OutputFile(click.ParamType):
 class Progress:
     """Progress on stderr through ``click.progressbar``: one bar per label, nothing when quiet."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, eta: bool = True) -> None:
         self.enabled = enabled
+        self.eta = eta  # click's own estimate (off when the caller's info states one)
         self._bar: Any = None
         self._label = ""
 
@@ -102,7 +103,7 @@ class Progress:
         if self._bar is None or label != self._label:
             self.close()
             self._label = label
-            self._bar = click.progressbar(length=total, label=label, file=sys.stderr,
+            self._bar = click.progressbar(length=total, label=label, file=sys.stderr, show_eta=self.eta,
                                           item_show_func=lambda item: item)
             self._bar.__enter__()
         self._bar.update(done - self._bar.pos, info or None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import click
 
@@ -24,6 +25,21 @@ class _DigitCount(click.ParamType):
             return int(text)
         self.fail(f"{value!r} is neither a positive whole number nor 'all' (e.g. --digits 100, "
                   f"--digits all)", param, ctx)
+
+
+def duration(seconds: float) -> str:
+    """``7.2`` → ``"7 s"``, ``125`` → ``"2 min 05 s"``."""
+    s = max(0, round(seconds))
+    return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
+
+
+def progress_info(done: int, total: int, elapsed: float) -> str:
+    """What the gallery's bar says beside itself: the pages written and, while some remain, the time
+    left at the pace so far."""
+    text = f"{done:,}/{total:,} pages"
+    if 0 < done < total:
+        text += f" · about {duration(elapsed / done * (total - done))} left"
+    return text
 
 
 @click.command("gallery")
@@ -57,9 +73,12 @@ def command(images: tuple, model_name: str, variant: str | None, dataset: str | 
     data = load_dataset(dataset or model.card.get("dataset", "mnist-5k"))
     loaded, failed = load_images(images, data.classes)
     user = [Digit("", os.path.basename(p), info.array[0], info.raw, None, info.notes) for p, info in loaded]
-    bar = Progress(not quiet)
-    result = build_gallery(output, model, data, user, progress=lambda d, t, label: bar("gallery", d, t),
-                           pages=pages_for(data), count=count)
+    bar, start = Progress(not quiet, eta=False), time.monotonic()
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar("gallery", done, total, progress_info(done, total, time.monotonic() - start))
+
+    result = build_gallery(output, model, data, user, progress=progress, pages=pages_for(data), count=count)
     bar.close()
     click.echo(f"gallery: {len(result.digits)} {noun(data.classes)}s, "
                f"held-out accuracy {result.accuracy:.4f}")

@@ -15,8 +15,6 @@ from .html import published, slug, static
 from .publish import publish
 
 Progress = Callable[[int, int, str], Any]
-#: Progress units per digit: its figures and its page.
-_STEPS_PER_DIGIT = 22
 
 
 @dataclass
@@ -61,7 +59,8 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
         model: a loaded :class:`~lenet_viz.model.Model`.
         data: the model's :class:`~lenet_viz.data.Dataset` (held-out split used for digits and stats).
         user: :class:`~lenet_viz.site.context.Digit` objects for the user's images (preprocessed).
-        progress: called as ``progress(done, total, label)``.
+        progress: called as ``progress(pages done, pages in all, label)`` after each figure and page
+            written (``label`` names it); the pages are the digits' and the registry's.
         pages: the pages to build, in order; :data:`lenet_viz.site.pages.PAGES` by default.
         up: for a sub-gallery, a navigation entry ``{"href", "title"}`` back to its parent, listed last.
         count: held-out digits to give a page: None, one per class; N, the first N of the split.
@@ -84,13 +83,14 @@ def build_gallery(out: Path, model: Any, data: Any, user: list, progress: Progre
     for d in user:
         d.slug = slug(d.slug or d.name, taken)
         digits.append(d)
-    steps, done = len(digits) * _STEPS_PER_DIGIT + len(pages), 0
+    n_pages, pages_done = len(digits) + sum("*" not in p.href for p in pages), 0
 
     def tick(label: str) -> None:
-        nonlocal done
-        done += 1
+        nonlocal pages_done
+        if label.endswith(".html") and "*" not in label:  # a digit's page, or a page of the registry
+            pages_done += 1
         if progress:
-            progress(min(done, steps), steps, label)
+            progress(min(pages_done, n_pages), n_pages, label)
 
     t = trace(model, np.stack([d.x for d in digits]))
     for i, d in enumerate(digits):

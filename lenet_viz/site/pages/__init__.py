@@ -5,6 +5,7 @@ Adding a page: write ``lenet_viz/site/pages/<name>.py`` with ``PAGE = Page(href,
 """
 
 from . import (
+    browse,
     compare,
     digits,
     draw,
@@ -22,7 +23,7 @@ from . import (
 
 #: The pages every gallery has: the digits first (the overview links to them), the overview last
 #: (it lists what the analysis pages said about themselves).
-CORE = (digits.PAGE, saturation.PAGE, kernels.PAGE, index.PAGE)
+CORE = (digits.PAGE, browse.PAGE, saturation.PAGE, kernels.PAGE, index.PAGE)
 ANALYSES = (mistakes.PAGE, dynamics.PAGE, inits.PAGE, compare.PAGE, top.PAGE, occlusion.PAGE, robustness.PAGE)
 #: The draw page comes right after the digits, so the navigation bar lists it first after the overview;
 #: the training page (its pad on the shipped checkpoints) next.

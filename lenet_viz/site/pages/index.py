@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from ..context import Page, PageContext
-from . import digits
+from . import browse, digits
+
+#: A gallery of more inputs than this lists only the featured ones on the index (the browse page has all).
+INLINE_MAX = 24
 
 _CARD_FIELDS = ("dataset_description", "why", "augment", "augment_shift_px", "init", "command", "sha256",
                 "test_accuracy", "optimizer", "lr", "epochs", "batch_size", "seed", "dataset",
@@ -16,12 +19,17 @@ def build(ctx: PageContext) -> str:
     first = ctx.digits[0]
     card = {"description": "", **dict.fromkeys(_CARD_FIELDS), **ctx.model.card}
     classes = ctx.data.classes
+    held = [d for d in ctx.digits if d.truth is not None]
+    browsable = any(n["href"] == browse.PAGE.href for n in ctx.nav)
+    shown = ctx.digits if len(ctx.digits) <= INLINE_MAX or not browsable else ctx.featured
     ctx.write_page(
         PAGE.href, f"LeNet, layer by layer: {ctx.model.source}", "index.html",
         card=card, total_params=ctx.trace.total_params, accuracy=ctx.accuracy, n_test=len(ctx.data.test),
         diagram_svg=digits.diagram_svg(ctx.trace, digits.href(first)), first_digit=first,
         digits=[{**d.context(classes), "href": digits.href(d), "thumb": f"assets/{d.slug}/thumb.png"}
-                for d in ctx.digits],
+                for d in shown],
+        n_digits=len(ctx.digits), browse_href=browse.PAGE.href if browsable else "",
+        n_held=len(held), first_n=[d.slug for d in held] == [f"test-{i:04d}" for i in range(len(held))],
         n_user=sum(1 for d in ctx.digits if d.truth is None),
         n_wrong=sum(1 for d in ctx.digits if d.truth is not None and d.truth != d.label),
         extra_pages=ctx.blurbs, noun=noun(classes),
