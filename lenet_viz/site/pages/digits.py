@@ -69,19 +69,6 @@ def write_colorbars(base: Path) -> Path:
     return folder
 
 
-def _png_uri(rgb: np.ndarray) -> str:
-    """A tile as a ``data:`` PNG in the page: a few hundred bytes each, and no file per tile (the file
-    system's open and rename cost more than drawing and encoding one)."""
-    import base64
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buf, format="PNG", compress_level=3)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def _bar(scale: Any, base: Path) -> dict:
     """A colour bar's entry: the shared image and its stated ticks and label."""
     from ...render.scales import DIVERGING, fmt
@@ -95,7 +82,9 @@ def _bar(scale: Any, base: Path) -> dict:
 
 
 def _panel_entry(panel: Any, base: Path, digit: Digit) -> dict:
-    tiles = [{"src": _png_uri(t.rgb),
+    from ...render.pyramid import png_uri
+
+    tiles = [{"src": png_uri(t.rgb),
               "alt": f"{digit.name}: {t.alt}", "caption": t.caption, "width": t.width, "height": t.height}
              for t in panel.tiles]
     cap = ("pre-activation (before the nonlinearity), diverging scale centred on 0"
@@ -160,28 +149,59 @@ def input_caption(digit: Digit) -> str:
             f"sees.")
 
 
+def _links(trace: Any, page: str) -> Callable[[str], str | None]:
+    """Each diagram node's href: its section on the digit page ``page``. A node without a section
+    of its own (Gluon's implicit flatten) links to the next layer that has one: the Dense layer
+    that does the flattening."""
+    from ...render.diagram import diagram
+
+    ids = section_ids(trace)  # every digit page has the same sections: one diagram serves them all
+    names = diagram(trace, "TB").names
+    target = {n: next((m for m in names[i:] if m in ids), None) for i, n in enumerate(names)}
+    return lambda n: f"{page}#{target[n]}" if target.get(n) else None
+
+
+def _two(wide: str, narrow: str) -> str:
+    return f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div>'
+
+
 def diagram_svg(trace: Any, page: str = "") -> str:
     """The architecture as inline SVG, each layer linking to its section on the digit page ``page``.
 
     Two drawings, one shown at a time by the style sheet: ``wrap`` (rows of at most five layers)
     for a desktop column and ``TB`` (one layer under the other) for a phone, so every layer is on
-    screen with legible text at any width. A node without a section of its own (Gluon's implicit
-    flatten) links to the next layer that has one: the Dense layer that does the flattening.
+    screen with legible text at any width.
     """
     from ...render.diagram import diagram
 
-    ids = section_ids(trace)  # every digit page has the same sections: one diagram serves them all
-    names = diagram(trace, "TB").names
-    target = {}
-    for i, n in enumerate(names):
-        target[n] = next((m for m in names[i:] if m in ids), None)
+    link = _links(trace, page)
+    return _two(inline_svg(diagram(trace, "wrap", links=link).svg(), "diagram-"),
+                inline_svg(diagram(trace, "TB", links=link).svg(), "diagram-tb-"))
 
-    def link(n: str) -> str | None:
-        return f"{page}#{target[n]}" if target.get(n) else None
 
-    wide = inline_svg(diagram(trace, "wrap", links=link).svg(), "diagram-")
-    narrow = inline_svg(diagram(trace, "TB", links=link).svg(), "diagram-tb-")
-    return (f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div>')
+class Pyramids:
+    """The digit pages' diagram, drawn with each input's own maps (:mod:`lenet_viz.render.pyramid`).
+
+    The layout depends on the architecture only, so ``dot`` runs once per layout for a whole
+    gallery; each page then only puts its input's pictures into the two SVGs (a few ms a page).
+    """
+
+    def __init__(self, trace: Any) -> None:
+        from ...render.pyramid import pyramid
+
+        link = _links(trace, "")
+        self._svgs = {}
+        for layout, prefix in (("wrap", "diagram-"), ("TB", "diagram-tb-")):
+            d = pyramid(trace, layout, links=link)
+            self._svgs[layout] = inline_svg(d.pipe("svg", embed=False).decode("utf-8"), prefix)
+        self._names = d.names
+
+    def __call__(self, trace: Any, index: int = 0) -> str:
+        """Both drawings with input ``index`` of ``trace`` (a trace of the same net)."""
+        from ...render.pyramid import embed, images
+
+        pics = images(trace, self._names, index)
+        return _two(embed(self._svgs["wrap"], pics), embed(self._svgs["TB"], pics))
 
 
 def href(d: Digit) -> str:
@@ -203,7 +223,7 @@ def build(ctx: PageContext) -> str:
     """Write every digit's page and figures."""
     from ...data import noun
 
-    svg = diagram_svg(ctx.trace)
+    pyramids = Pyramids(ctx.trace)
     classes = ctx.data.classes
     item = noun(classes)  # "digit" or "image"
     for i, d in enumerate(ctx.digits):
@@ -212,7 +232,8 @@ def build(ctx: PageContext) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         thumb(d.x, folder / "thumb.png")
         ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
-                       digit=d.context(classes), sections=sections, diagram_svg=svg,
+                       digit=d.context(classes), sections=sections, diagram_svg=pyramids(ctx.trace, i),
+                       pyramid=True,
                        pager=_pager(ctx.digits, i, classes))
         ctx.tick(href(d))
     return ""
