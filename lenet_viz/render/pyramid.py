@@ -31,9 +31,9 @@ from .colormaps import colorize
 from .keys import is_map, is_vector
 from .scales import IMAGE, layer_scale
 
-#: Points per feature-map pixel (a 28×28 map is 56 pt wide), lowered for a node whose grid would
+#: Points per feature-map pixel (a 28×28 map is 49 pt wide), lowered for a node whose grid would
 #: be wider or taller than MAX_GRID_PT.
-PT_PER_PX = 2.0
+PT_PER_PX = 1.75
 MAX_GRID_PT = 180
 #: Points per unit of a strip (a dense layer's 120 units: 24 a row, 5 rows → 96 × 20 pt).
 PT_PER_UNIT = 4
@@ -55,12 +55,12 @@ class Picture:
 
 
 def _grid_shape(n: int) -> tuple[int, int]:
-    """(rows, cols) for n thumbnails: the divisor of n nearest above √n (6 → 2×3, 16 → 4×4,
-    32 → 4×8), else ⌈√n⌉ columns."""
+    """(rows, cols) for n thumbnails, no wider than tall (a wide node would widen a whole row of the
+    diagram): rows the divisor of n nearest above √n (6 → 3×2, 16 → 4×4, 32 → 8×4), else ⌈√n⌉."""
     root = math.sqrt(n)
-    cols = next((c for c in range(math.ceil(root), math.floor(2 * root) + 1) if n % c == 0),
+    rows = next((r for r in range(math.ceil(root), math.floor(2 * root) + 1) if n % r == 0),
                 math.ceil(root))
-    return math.ceil(n / cols), cols
+    return rows, math.ceil(n / rows)
 
 
 def _src(name: str) -> str:
