@@ -175,7 +175,10 @@ def test_activations_page_json_and_export(tmp_path):
         tails += low > 0.01 and high > 0.01
     assert tails  # a layer with both tails: one tail alone would not pass
     html = page.read_text(encoding="utf-8")
-    assert html.count('src="data:image/png;base64,') == 2 + 6 * 3 + 16 * 3  # input, raw, a tile per channel
+    # input, raw, a tile per channel, a kernel beside each conv map
+    assert html.count('src="data:image/png;base64,') == 2 + 6 * 3 + 16 * 3 + 6 + 16
+    assert html.count('<img class="kernel"') == 6 + 16
+    assert html.count("<image xlink:href=\"data:image/png;base64,") == 2 * 9  # the pyramid, wide and narrow
     bars = {"colorbar-viridis.png", "colorbar-RdBu_r.png", "colorbar-gray.png"}
     assert {p.name for p in (out / "digit" / "assets").iterdir()} == bars
     for sid in ("input", "conv1", "pool1", "dense1", "prediction", "saturation"):

@@ -81,7 +81,7 @@ def _bar(scale: Any, base: Path) -> dict:
             "cmap": scale.cmap, "vmin": lo, "vmax": hi}
 
 
-def _panel_entry(panel: Any, base: Path, digit: Digit) -> dict:
+def _panel_entry(panel: Any, base: Path, digit: Digit, kernels: dict) -> dict:
     from ...render.pyramid import png_uri
 
     tiles = [{"src": png_uri(t.rgb),
@@ -89,8 +89,38 @@ def _panel_entry(panel: Any, base: Path, digit: Digit) -> dict:
              for t in panel.tiles]
     cap = ("pre-activation (before the nonlinearity), diverging scale centred on 0"
            if panel.key.endswith(".pre") else panel.caption)
-    return _entry(panel.key, title=panel.title, caption=cap, tiles=tiles, strip=panel.strip,
-                  bars=[_bar(s, base) for s in panel.scales])
+    bars = [_bar(s, base) for s in panel.scales]
+    if panel.key in kernels:  # a conv layer's output: each map with the kernel that made it
+        ks, scale, text = kernels[panel.key]
+        for tile, k in zip(tiles, ks):
+            tile["kernel"] = k
+        bars.append(_bar(scale, base))
+        cap = text
+    return _entry(panel.key, title=panel.title, caption=cap, tiles=tiles, strip=panel.strip, bars=bars)
+
+
+def kernel_entries(trace: Any) -> dict:
+    """Each conv layer's kernels as the digit pages show them beside the maps: the same for every
+    input, so a gallery makes them once (``data:`` PNGs of one pixel per weight, a few hundred bytes
+    a page) and every page reuses them. Layer name → (tile entries, scale, caption)."""
+    from ...render.panels import kernel_tiles
+    from ...render.pyramid import png_uri
+
+    out = {}
+    for rec in trace:
+        made = kernel_tiles(trace, rec.name) if rec.kind == "conv" else None
+        if made is None:
+            continue
+        tiles, scale = made
+        _, n_in, kh, kw = rec.weights["weight"].shape
+        planes = f", one {kh}×{kw} plane per input channel ({n_in})" if n_in > 1 else ""
+        text = (f"Beside each map, the {kh}×{kw} kernel that made it{planes}, on one diverging scale "
+                f"for the layer: red (positive) weights raise the map where their input is high, blue "
+                f"(negative) lower it. The map is this kernel slid over the layer's input, plus a bias, "
+                f"through the activation.")
+        out[rec.name] = ([{"src": png_uri(t.rgb), "alt": t.alt, "width": t.width, "height": t.height}
+                          for t in tiles], scale, text)
+    return out
 
 
 def _entry(key: str, **fields: Any) -> dict:
@@ -100,7 +130,7 @@ def _entry(key: str, **fields: Any) -> dict:
 
 
 def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
-                 sink: Callable[[], None] | None = None) -> list:
+                 sink: Callable[[], None] | None = None, kernels: dict | None = None) -> list:
     """One input's panels (tiles inline as ``data:`` PNGs): the page's sections in net order.
 
     Args:
@@ -109,6 +139,7 @@ def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
         base: the folder the page lives in (the shared colour bars are written under it, once).
         classes: class names for the prediction chart.
         sink: called after each panel is made (progress, fault injection in tests).
+        kernels: what :func:`kernel_entries` made for this net (made here when not given).
     """
     from ...render.charts import prediction_svg, saturation_svgs
     from ...render.panels import digit_panels
@@ -132,8 +163,9 @@ def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
         if sink:
             sink()
 
+    kernels = kernel_entries(trace1) if kernels is None else kernels
     for panel in digit_panels(trace1, 0, digit.raw):
-        add(panel.key.partition(".")[0], _panel_entry(panel, base, digit))
+        add(panel.key.partition(".")[0], _panel_entry(panel, base, digit, kernels))
     add("prediction", _entry("prediction", svg=prediction_svg(trace1.probabilities[0], classes)))
     if _has_saturation(trace1):
         add("saturation", _entry("saturation", pairs=saturation_svgs(layer_stats(trace1))))
@@ -224,11 +256,13 @@ def build(ctx: PageContext) -> str:
     from ...data import noun
 
     pyramids = Pyramids(ctx.trace)
+    kernels = kernel_entries(ctx.trace)
     classes = ctx.data.classes
     item = noun(classes)  # "digit" or "image"
     for i, d in enumerate(ctx.digits):
         folder = ctx.out / "assets" / d.slug
-        sections = render_digit(ctx.trace.select(i), d, ctx.out, classes, sink=lambda d=d: ctx.tick(d.name))
+        sections = render_digit(ctx.trace.select(i), d, ctx.out, classes, sink=lambda d=d: ctx.tick(d.name),
+                                kernels=kernels)
         folder.mkdir(parents=True, exist_ok=True)
         thumb(d.x, folder / "thumb.png")
         ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
