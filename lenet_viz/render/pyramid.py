@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,7 +30,11 @@ from ..errors import RenderError
 from ..tracedata import Trace
 from .colormaps import colorize
 from .keys import is_map, is_vector
+from .panels import map_panel, wrap_width
 from .scales import IMAGE, layer_scale
+
+if TYPE_CHECKING:
+    from .diagram import Diagram
 
 #: Points per feature-map pixel (a 28×28 map is 49 pt wide), lowered for a node whose grid would
 #: be wider or taller than MAX_GRID_PT.
@@ -105,15 +110,9 @@ def pictures(trace: Trace, names: list) -> dict:
             out[name] = Picture(_src(name), max(1, round(w * s)), max(1, round(h * s)))
         else:
             n = int(math.prod(shape))
-            width = _wrap(n)
+            width = wrap_width(n)
             out[name] = Picture(_src(name), width * PT_PER_UNIT, math.ceil(n / width) * PT_PER_UNIT)
     return out
-
-
-def _wrap(n: int) -> int:
-    from .panels import wrap_width
-
-    return wrap_width(n)
 
 
 def _grid(tiles: list, cols: int) -> np.ndarray:
@@ -142,8 +141,6 @@ def _bars(p: np.ndarray) -> np.ndarray:
 
 def images(trace: Trace, names: list, index: int = 0) -> dict:
     """Each node's picture for input ``index`` as uint8 RGB pixels (one pixel per value), by file name."""
-    from .panels import map_panel
-
     if not 0 <= index < trace.input.shape[0]:
         raise RenderError(f"index {index} is out of range: the trace holds {trace.input.shape[0]} input(s)")
     out = {}
@@ -161,7 +158,7 @@ def images(trace: Trace, names: list, index: int = 0) -> dict:
         else:
             vec = np.asarray(rec.output[index], np.float64).reshape(-1)
             sc = layer_scale(trace, rec, vec, False)
-            width = _wrap(vec.size)
+            width = wrap_width(vec.size)
             rows = math.ceil(vec.size / width)
             cells = np.full((rows * width, 3), 255, np.uint8)
             cells[:vec.size] = colorize(vec, sc.cmap, sc.vmin, sc.vmax)
@@ -206,7 +203,7 @@ def embed(svg: str, pixels: dict) -> str:
 
 
 def pyramid(trace: Trace, layout: str = "LR", links: Callable[[str], str | None] | None = None,
-            index: int = 0) -> object:
+            index: int = 0) -> Diagram:
     """The architecture diagram drawn with input ``index``'s own activations.
 
     Args:
