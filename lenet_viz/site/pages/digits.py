@@ -219,14 +219,18 @@ class Pyramids:
     """
 
     def __init__(self, trace: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         from ...render.pyramid import pyramid
 
         link = _links(trace, "")
-        self._svgs = {}
-        for layout, prefix in (("wrap", "diagram-"), ("TB", "diagram-tb-")):
-            d = pyramid(trace, layout, links=link)
-            self._svgs[layout] = inline_svg(d.pipe("svg", embed=False).decode("utf-8"), prefix)
-        self._names = d.names
+        drawn = {layout: pyramid(trace, layout, links=link) for layout in ("wrap", "TB")}
+        with ThreadPoolExecutor(2) as pool:  # two `dot` processes at once: the pair costs one
+            svgs = dict(zip(drawn, pool.map(lambda d: d.pipe("svg", embed=False).decode("utf-8"),
+                                            drawn.values())))
+        self._svgs = {layout: inline_svg(svg, "diagram-" if layout == "wrap" else "diagram-tb-")
+                      for layout, svg in svgs.items()}
+        self._names = drawn["wrap"].names
 
     def __call__(self, trace: Any, index: int = 0) -> str:
         """Both drawings with input ``index`` of ``trace`` (a trace of the same net)."""
