@@ -23,4 +23,5 @@ setup:
 	@scripts/setup.sh --test
 
 clean:
-	rm -rf gallery/*.html gallery/assets activations test-artifacts .pytest_cache mutants .web-test
+	find gallery -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf activations test-artifacts .pytest_cache mutants .web-test

@@ -30,7 +30,7 @@ def test_prediction_bars_are_the_probabilities_on_a_fixed_axis():
     assert [b.get("class") for b in bars] == ["bar", "bar predicted", "bar"]
     texts = [t.text for t in root.iter(f"{NS}text")]
     assert "prediction: b< (p = 0.60)" in texts and "b<" in texts  # escaped in the SVG, read back
-    assert "<0.01" in [t.text for t in _tree(prediction_svg([0.999, 0.001])).iter(f"{NS}text")]
+    assert "<.01" in [t.text for t in _tree(prediction_svg([0.999, 0.001])).iter(f"{NS}text")]
     with pytest.raises(RenderError, match="2 labels"):
         prediction_svg(p, ["a", "b"])
 
@@ -68,3 +68,19 @@ def test_saturation_panels_show_the_counted_bins_and_fractions(seeded_net, digit
 def test_no_activation_layers_is_an_error():
     with pytest.raises(RenderError, match="no activation layers"):
         saturation_svgs(object())
+
+
+def test_text_is_at_least_11_px_on_a_420_px_phone(seeded_net, digits):
+    """Charts no wider than a phone's panel are drawn at 11 px or more; a wider one (long class
+    names) draws its text larger by the factor the phone will shrink it."""
+    from lenet_viz.data import FASHION_CLASSES
+    from lenet_viz.render.charts import MIN_FONT, PHONE_PX
+
+    stats = layer_stats(trace(seeded_net, digits[0][:1]))
+    svgs = [prediction_svg(np.full(10, 0.1)), prediction_svg(np.full(10, 0.1), FASHION_CLASSES),
+            *[s for pair in saturation_svgs(stats) for s in pair]]
+    for svg in svgs:
+        root = _tree(svg)
+        shrink = min(1.0, PHONE_PX / float(root.get("width")))
+        sizes = [float(t.get("font-size")) for t in root.iter(f"{NS}text")]
+        assert min(sizes) * shrink >= MIN_FONT - 1e-9, (root.get("aria-label"), min(sizes), shrink)

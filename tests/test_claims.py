@@ -233,6 +233,39 @@ def test_occlusion_maps_share_the_scale_the_lead_states(pages):
     assert (f"every map shares one colour scale (±{largest:.2g}, the largest per-pixel mean drop of any "
             f"map)") in lead
     assert "each map has its own" not in lead
+    assert "beside it, the same map on its own scale shows where that digit's evidence lies" in lead
+
+
+def test_occlusion_own_scale_figures_state_their_scale(pages):
+    """The second figure of each digit: the same map on its own ±max, which its caption states (and
+    how it compares with the shared scale); its pixels are that map through the colour map."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from lenet_viz.analyses.occlusion import occlusion_map
+    from lenet_viz.model import load_model
+    from lenet_viz.render.colormaps import colorize
+    from lenet_viz.site.pages.occlusion import OCCLUSION_PATCH, OCCLUSION_STRIDE, shared_scale
+
+    out, _, digits = pages
+    model = load_model("lenet5")
+    maps = [occlusion_map(model, d.x, OCCLUSION_PATCH, OCCLUSION_STRIDE) for d in digits]
+    shared = shared_scale(maps)
+    text = unescape((out / "occlusion.html").read_text(encoding="utf-8"))
+    figs = re.findall(r'<img src="(data:image/png;base64,[^"]+)" alt="occlusion map of ([^"]+) on its own '
+                      r'scale, ±([^"]+)"[^>]*><figcaption>([^<]+)</figcaption>', text)
+    assert [name for _, name, _, _ in figs] == [d.name for d in digits]
+    for (src, _, stated, caption), o in zip(figs, maps):
+        m = float(np.abs(o.pixel).max())
+        assert stated == f"{m:.2g}"
+        assert caption.startswith(f"The same map on its own scale, ±{m:.2g} ({m / shared:.0%} of the shared "
+                                  f"±{shared:.2g}; strip: −{m:.2g} … 0 … +{m:.2g})")
+        with Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))) as im:
+            px = np.asarray(im.convert("RGB"))
+        # each map pixel's centre (the digit's outline runs along the 6×6 blocks' edges only)
+        assert np.array_equal(px[3:6 * 28:6, 3:6 * 28:6], colorize(o.pixel, "RdBu_r", -m, m))
 
 
 def test_mistakes_page_lists_every_misread_digit(pages):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,32 @@ def test_diagram_format_contradicting_the_suffix(tmp_path):
     run("diagram", "-o", tmp_path / "w.svg", "--layout", "wrap")
 
 
+def test_diagram_input_draws_the_pyramid(tmp_path):
+    run("diagram", "--input", DIGIT, "-o", tmp_path / "p.svg")
+    svg = (tmp_path / "p.svg").read_text()
+    hrefs = re.findall(r'<image xlink:href="([^"]{0,22})', svg)
+    assert len(hrefs) == 9 and set(hrefs) == {"data:image/png;base64,"}  # self-contained
+    assert "<a xlink:href" not in svg  # standalone: no links that lead nowhere
+    run("diagram", "--input", DIGIT, "-o", tmp_path / "p.gv", "--layout", "TB")
+    gv = (tmp_path / "p.gv").read_text()
+    assert '<IMG SRC="conv1.png"' in gv and "URL=" not in gv
+    run("diagram", "--input", DIGIT, "-o", tmp_path / "p.png", "--model", "modern")
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_diagram_bad_input(tmp_path):
+    missing = tmp_path / "nope.png"
+    out = bad("diagram", "--input", missing, "-o", tmp_path / "d.svg")
+    assert f"Error: {missing}: no such file" in out
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    out = bad("diagram", "--input", text, "-o", tmp_path / "d.svg")
+    assert "notes.png" in out and "not a supported image" in out
+    out = bad("diagram", "--input", DIGIT, "--dataset", "fashion-mnist", "-o", tmp_path / "d.svg")
+    assert "--dataset fashion-mnist contradicts the model card of lenet5, trained on mnist-5k" in out
+    assert sorted(os.listdir(tmp_path)) == ["notes.png"]  # nothing written
+
+
 def test_diagram_without_dot(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     out = bad("diagram", "-o", tmp_path / "d.svg")
@@ -148,7 +175,10 @@ def test_activations_page_json_and_export(tmp_path):
         tails += low > 0.01 and high > 0.01
     assert tails  # a layer with both tails: one tail alone would not pass
     html = page.read_text(encoding="utf-8")
-    assert html.count('src="data:image/png;base64,') == 2 + 6 * 3 + 16 * 3  # input, raw, a tile per channel
+    # input, raw, a tile per channel, a kernel beside each conv map
+    assert html.count('src="data:image/png;base64,') == 2 + 6 * 3 + 16 * 3 + 6 + 16
+    assert html.count('<img class="kernel"') == 6 + 16
+    assert html.count("<image xlink:href=\"data:image/png;base64,") == 2 * 9  # the pyramid, wide and narrow
     bars = {"colorbar-viridis.png", "colorbar-RdBu_r.png", "colorbar-gray.png"}
     assert {p.name for p in (out / "digit" / "assets").iterdir()} == bars
     for sid in ("input", "conv1", "pool1", "dense1", "prediction", "saturation"):

@@ -685,10 +685,10 @@ def test_write_faults_leave_the_previous_gallery(fault, previous, monkeypatch, t
     elif where == "swap":
         real_mkdtemp = publish.tempfile.mkdtemp
 
-        def mkdtemp(*a, prefix="", **k):
-            if ".old-" in prefix:
+        def mkdtemp(suffix=None, prefix=None, dir=None):  # tempfile's own signature: other callers
+            if ".old-" in (prefix or ""):  # (TemporaryDirectory) pass prefix positionally
                 raise exc
-            return real_mkdtemp(*a, prefix=prefix, **k)
+            return real_mkdtemp(suffix, prefix, dir)
 
         monkeypatch.setattr(publish.tempfile, "mkdtemp", mkdtemp)
     else:

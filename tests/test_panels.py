@@ -73,3 +73,22 @@ def test_input_panel_keeps_the_raw_image_and_the_net_input():
 def test_digit_panels_follow_the_figure_keys(t5, tm):
     for t in (t5, tm):
         assert [p.key for p in digit_panels(t)] == figure_keys(t)[:-1]  # the prediction is a chart
+
+
+def test_kernel_tiles_are_the_weights_on_one_symmetric_scale(t5):
+    from lenet_viz.render.panels import kernel_tiles
+
+    for name, n_in, shape in (("conv1", 1, (5, 5)), ("conv2", 6, (2 * 6 - 1, 3 * 6 - 1))):
+        w = t5[name].weights["weight"]
+        tiles, scale = kernel_tiles(t5, name)
+        m = float(np.abs(w).max())
+        assert (scale.cmap, scale.vmin, scale.vmax) == ("RdBu_r", -m, m) and "±" in scale.label
+        assert len(tiles) == w.shape[0]
+        for o, tile in enumerate(tiles):
+            assert tile.rgb.shape[:2] == shape
+            for i in range(n_in):  # planes in rows of three, one white pixel between them
+                r, c = divmod(i, 3)
+                plane = tile.rgb[r * 6:r * 6 + 5, c * 6:c * 6 + 5]
+                assert np.array_equal(plane, colorize(w[o, i], "RdBu_r", -m, m)), (name, o, i)
+            assert tile.width == tile.rgb.shape[1] * (64 // max(shape))
+    assert kernel_tiles(t5, "pool1") is None and kernel_tiles(t5, "dense1") is None

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from lenet_viz.site.publish import MARKER, publish, remove_stale
 
 HOLD = ("import sys, time\nfrom pathlib import Path\nfrom lenet_viz.site.publish import publish\n"
@@ -49,3 +51,48 @@ def test_live_and_recent_unmarked_building_folders_are_left_alone(tmp_path):
         removed = remove_stale(tmp_path, "g")
     assert sorted(p.name for p in removed) == [".g.building-dead", ".g.building-old"]
     assert live.is_dir() and fresh.is_dir() and other.is_dir()
+
+
+def test_a_lone_readme_is_built_into_and_kept(tmp_path):
+    from lenet_viz.errors import LenetVizError
+    from lenet_viz.site.publish import KEPT, check_output
+
+    out = tmp_path / "gallery"
+    out.mkdir()
+    (out / KEPT).write_text("# gallery/\nreceives `lenet-viz gallery`\n")
+    for round_ in ("first", "second"):  # the second replaces a lenet-viz folder holding the README
+        with publish(out) as tmp:
+            (tmp / "index.html").write_text(round_)
+        assert (out / "index.html").read_text() == round_
+        assert (out / KEPT).read_text() == "# gallery/\nreceives `lenet-viz gallery`\n"
+        assert (out / MARKER).is_file()
+    with publish(out) as tmp:  # a build that writes its own README.md wins
+        (tmp / KEPT).write_text("made by the build")
+    assert (out / KEPT).read_text() == "made by the build"
+
+    # anything else beside the README (or a README that is not a plain file) is still foreign
+    for name, make in (("other.txt", lambda p: p.write_text("mine")), (KEPT, lambda p: p.mkdir())):
+        foreign = tmp_path / f"foreign-{name}"
+        foreign.mkdir()
+        if name != KEPT:
+            (foreign / KEPT).write_text("x")
+        make(foreign / name)
+        before = sorted(p.name for p in foreign.iterdir())
+        with pytest.raises(LenetVizError, match="not made by lenet-viz; refusing") as e:
+            check_output(foreign)
+        assert str(foreign) in str(e.value)
+        assert sorted(p.name for p in foreign.iterdir()) == before
+
+
+def test_the_repos_gallery_folder_says_what_it_receives(tmp_path):
+    from pathlib import Path
+
+    from lenet_viz.site.publish import KEPT, check_output
+
+    readme = Path(__file__).resolve().parent.parent / "gallery" / KEPT
+    text = readme.read_text(encoding="utf-8")
+    assert "lenet-viz gallery" in text and "make gallery" in text and "index.html" in text
+    fresh = tmp_path / "gallery"  # as in a fresh clone: the README alone
+    fresh.mkdir()
+    (fresh / KEPT).write_text(text, encoding="utf-8")
+    assert check_output(fresh) == fresh

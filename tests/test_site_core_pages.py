@@ -22,16 +22,16 @@ class _Sections(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.sections, self.rows = {}, []
+        self.sections, self.kernels, self.rows = {}, {}, []
         self._sid, self._cell = None, None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "section":
             self._sid = a.get("id")
-            self.sections[self._sid] = []
+            self.sections[self._sid], self.kernels[self._sid] = [], []
         elif tag == "img" and self._sid is not None:
-            self.sections[self._sid].append(a["src"])
+            (self.kernels if a.get("class") == "kernel" else self.sections)[self._sid].append(a["src"])
         elif tag == "tr":
             self.rows.append([])
         elif tag in ("td", "th"):
@@ -131,6 +131,39 @@ def test_digit_sections_show_their_own_layers_figures(gallery):
             assert name in shown
         assert ("RdBu_r", str(-float(np.abs(one["conv1"].pre[0]).max())),
                 str(float(np.abs(one["conv1"].pre[0]).max()))) in bars
+
+
+def test_each_conv_map_has_its_kernel_beside_it_the_same_on_every_page(gallery):
+    from lenet_viz.capture import trace
+    from lenet_viz.render.panels import kernel_tiles
+
+    out, result, model = gallery
+    t = trace(model, result.digits[0].x[None])
+    pages = [_parse(out / f"digit-{d.slug}.html").kernels for d in result.digits]
+    for name in ("conv1", "conv2"):
+        tiles, scale = kernel_tiles(t, name)
+        assert [len(p[name]) for p in pages] == [t[name].output.shape[1]] * len(pages)
+        assert pages[0][name] == pages[1][name]  # one set of kernels, whatever the digit
+        for src, tile in zip(pages[0][name], tiles):
+            assert np.array_equal(_pixels(src), tile.rgb)
+        html = (out / f"digit-{result.digits[0].slug}.html").read_text(encoding="utf-8")
+        assert f'data-cmap="RdBu_r" data-vmin="{scale.vmin}" data-vmax="{scale.vmax}"' in html
+    assert all(p[n] == [] for p in pages for n in ("pool1", "pool2", "dense1"))
+
+
+def test_kernels_are_made_once_per_gallery(tmp_path, folder, monkeypatch):
+    import lenet_viz.render.panels as panels
+    from lenet_viz.data import idx_folder
+    from lenet_viz.model import load_model
+    from lenet_viz.site import build_gallery
+    from lenet_viz.site.pages import digits
+
+    calls = []
+    real = panels.kernel_tiles
+    monkeypatch.setattr(panels, "kernel_tiles", lambda t, name: calls.append(name) or real(t, name))
+    result = build_gallery(tmp_path / "g", load_model("lenet5"), idx_folder(folder), [], pages=(digits.PAGE,),
+                           count=4)
+    assert len(result.digits) >= 4 and sorted(calls) == ["conv1", "conv2"]
 
 
 def test_index_states_a_fresh_evaluate(gallery, folder):

@@ -19,8 +19,11 @@ from ..errors import RenderError
 from ..facts import PRETTY
 from .satfacts import _gradient, _pct, _pre_thresholds, _thresholds, dead_text, saturation_text
 
-_W, _H = 210, 190  # one histogram panel, px
-_L, _R, _T, _B = 40, 10, 64, 32  # its plot margins: count labels, title + notes, x labels
+_W, _H = 250, 214  # one histogram panel, px: at this size it is shown unscaled on a 420 px phone
+_L, _R, _T, _B = 46, 10, 70, 36  # its plot margins: count labels, title + notes, x labels
+#: The smallest text drawn, in px at the chart's natural size, and the panel width a 420 px phone
+#: gives a figure (a chart wider than that is scaled down, so its text is drawn larger to stay ≥ 11 px).
+MIN_FONT, PHONE_PX = 11, 368
 _BAND, _HIST, _PRE, _CURVE = "#d62728", "#4c72b0", "#8c8c8c", "#ff7f0e"
 
 
@@ -37,7 +40,8 @@ def _svg(w: float, h: float, label: str, body: list, cls: str) -> str:
 
 def prediction_svg(probs: Any, classes: Any = None) -> str:
     """The softmax probabilities as bars on a fixed 0–1 axis, the predicted class in red (class
-    ``predicted``), each value written over its bar ("<0.01" below 0.005: a softmax is never 0).
+    ``predicted``), each value written over its bar ("<.01" below 0.005: a softmax is never 0; short,
+    so neighbours stay apart at 11 px). Text is at least 11 px once the chart is fit to a phone.
 
     Raises:
         RenderError: ``classes`` of the wrong length.
@@ -48,29 +52,37 @@ def prediction_svg(probs: Any, classes: Any = None) -> str:
     if len(labels) != k:
         raise RenderError(f"classes has {len(labels)} labels but the model has {k} outputs")
     best = int(p.argmax())
-    bw = 44 if max(map(len, labels)) <= 3 else 76
+    longest = max(map(len, labels))
+    bw = 30 if longest <= 3 else 36  # long names are written slanted under their bars
     left, top, ph = 46, 30, 150
-    w, h = left + k * bw + 10, top + ph + 42
+    w = left + k * bw + 10
+    f = max(MIN_FONT, math.ceil(2 * MIN_FONT * w / PHONE_PX) / 2)  # ≥ 11 px once fit to a phone
+    under = f + 4 if longest <= 3 else 8 + 0.72 * longest * 0.62 * f
+    h = int(top + ph + under + f + 10)
 
     def y(v: float) -> float:
         return top + ph * (1 - v)
 
     head = f"prediction: {labels[best]} (p = {p[best]:.2f})"
-    body = [_text(w / 2, 16, head, 12, extra=' font-weight="bold"')]
+    body = [_text(w / 2, 16, head, f + 2, extra=' font-weight="bold"')]
     for t in (0, 0.25, 0.5, 0.75, 1.0):
         body.append(f'<line x1="{left}" x2="{left + k * bw}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#ddd"/>')
-        body.append(_text(left - 4, y(t) + 3, f"{t:g}", 9, "end"))
+        body.append(_text(left - 4, y(t) + 4, f"{t:g}", f, "end"))
     for i, v in enumerate(p):
         x, cx = left + i * bw + 6, left + i * bw + bw / 2
         cls, colour = ("bar predicted", "#d62728") if i == best else ("bar", "#aab3bd")
         body.append(f'<rect class="{cls}" data-p="{v:.6f}" x="{x}" y="{y(v):.2f}" width="{bw - 12}" '
                     f'height="{ph * v:.2f}" fill="{colour}" stroke="#555" stroke-width="0.5"/>')
         bold = ' font-weight="bold"' if i == best else ""
-        body.append(_text(cx, y(v) - 3, f"{v:.2f}" if v >= 0.005 else "<0.01", 9, extra=bold))
-        body.append(_text(cx, top + ph + 14, labels[i], 10))
-    body.append(_text(left + k * bw / 2, h - 6, "class", 10))
-    body.append(_text(12, top + ph / 2, "probability (softmax)", 10,
-                      extra=f' transform="rotate(-90 12 {top + ph / 2})"'))
+        body.append(_text(cx, y(v) - 3, f"{v:.2f}" if v >= 0.005 else "<.01", f, extra=bold))
+        if longest <= 3:
+            body.append(_text(cx, top + ph + f + 3, labels[i], f))
+        else:
+            ly, lx = top + ph + 10, cx + 4
+            body.append(_text(lx, ly, labels[i], f, "end", extra=f' transform="rotate(-45 {lx:.1f} {ly})"'))
+    body.append(_text(left + k * bw / 2, h - 6, "class", f))
+    body.append(_text(13, top + ph / 2, "probability (softmax)", f,
+                      extra=f' transform="rotate(-90 13 {top + ph / 2})"'))
     return _svg(w, h, f"prediction: {labels[best]}, p = {p[best]:.3f}", body, "chart prediction")
 
 
@@ -86,7 +98,7 @@ def _panel(edges: np.ndarray, counts: np.ndarray, colour: str, cls: str, title: 
     def x(v: float) -> float:
         return _L + (min(max(v, lo), hi) - lo) / (hi - lo) * pw
 
-    body = [_text(_W / 2, 12 + 12 * i, line, 10, extra=' font-weight="bold"' if i == 0 else "")
+    body = [_text(_W / 2, 13 + 14 * i, line, MIN_FONT, extra=' font-weight="bold"' if i == 0 else "")
             for i, line in enumerate(title.split("\n"))]
     for x0, x1, bcls in bands:
         body.append(f'<rect class="{bcls}" x="{x(x0):.1f}" y="{_T}" width="{x(x1) - x(x0):.1f}" '
@@ -101,21 +113,22 @@ def _panel(edges: np.ndarray, counts: np.ndarray, colour: str, cls: str, title: 
         body.append(f'<polyline class="slope" points="{pts}" fill="none" stroke="{_CURVE}" '
                     f'stroke-width="1.6"><title>{escape(label)}, 0–{gtop:.3g} over the panel height'
                     "</title></polyline>")
-        body.append(_text(_W - _R, _T + 9, f"{label} (max {float(g.max()):.3g})", 8, "end",
+        body.append(_text(_W - _R - 2, _T + 12, f"{label} (max {float(g.max()):.3g})", MIN_FONT, "end",
                           extra=f' fill="{_CURVE}"'))
     for i, (text, ncls, bold) in enumerate(notes):
-        body.append(_text(_W / 2, 40 + 11 * i, text, 10 if bold else 9,
+        body.append(_text(_W / 2, 44 + 13 * i, text, MIN_FONT,
                           extra=f' class="{ncls}"' + (' font-weight="bold"' if bold else "")))
     body.append(f'<rect x="{_L}" y="{_T}" width="{pw}" height="{ph}" fill="none" stroke="#444" '
                 'stroke-width="0.6"/>')
-    body.append(_text(_L - 3, _T + 8, f"{top:,.0f}", 8, "end"))
-    body.append(_text(_L - 3, _T + ph, "0", 8, "end"))
-    body.append(_text(_L, _T + ph + 11, f"{lo:g}", 8, "start"))
-    body.append(_text(_L + pw, _T + ph + 11, f"{hi:g}", 8, "end"))
+    body.append(_text(_L - 3, _T + 9, f"{top:,.0f}", MIN_FONT, "end"))
+    body.append(_text(_L - 3, _T + ph, "0", MIN_FONT, "end"))
+    body.append(_text(_L, _T + ph + 13, f"{lo:g}", MIN_FONT, "start"))
+    body.append(_text(_L + pw, _T + ph + 13, f"{hi:g}", MIN_FONT, "end"))
     if lo < 0 < hi:
-        body.append(_text(x(0.0), _T + ph + 11, "0", 8))
-    body.append(_text(_L + pw / 2, _H - 6, xlabel, 9))
-    body.append(_text(10, _T + ph / 2, "unit values", 8, extra=f' transform="rotate(-90 10 {_T + ph / 2})"'))
+        body.append(_text(x(0.0), _T + ph + 13, "0", MIN_FONT))
+    body.append(_text(_L + pw / 2, _H - 6, xlabel, MIN_FONT))
+    body.append(_text(11, _T + ph / 2, "unit values", MIN_FONT,
+                      extra=f' transform="rotate(-90 11 {_T + ph / 2})"'))
     return _svg(_W, _H, f"{title.splitlines()[0]}: {xlabel} histogram", body, "chart hist")
 
 

@@ -38,6 +38,7 @@ from .glyphs import (
     _label,
     _Node,
     _params_text,
+    _picture_size,
     _shape,
     _title,
     _url,
@@ -51,6 +52,7 @@ LAYOUTS = ("LR", "TB", "wrap")
 ROW_NODES = 5
 FORMATS = ("svg", "png", "pdf", "dot")
 
+_NOTE = "drawn with one input's values · one colour scale per layer · output: softmax probabilities"
 _NO_DOT_HINT = " `--format dot` (fmt='dot') writes the DOT text and needs no `dot`."
 
 
@@ -78,17 +80,23 @@ class Diagram:
         self.digraph = digraph
         self.layout = layout
         self.names = list(names)
+        #: the pictures the DOT text names (file name → RGB pixels), for a pyramid drawn with an
+        #: input's values (:func:`lenet_viz.render.pyramid.pyramid`); empty for a plain diagram
+        self.images: dict = {}
 
     @property
     def source(self) -> str:
         """The DOT text (deterministic for a given architecture and ``links``)."""
         return self.digraph.source
 
-    def pipe(self, fmt: str = "svg") -> bytes:
+    def pipe(self, fmt: str = "svg", embed: bool = True) -> bytes:
         """The diagram rendered by Graphviz ``dot``.
 
         Args:
             fmt: ``svg``, ``png`` or ``pdf`` (``dot`` returns the DOT text encoded as UTF-8).
+            embed: for a diagram with pictures, put them into the SVG as ``data:`` URIs; False
+                leaves their file names (a layout that :func:`~lenet_viz.render.pyramid.embed`
+                fills in later, for any input of the same net).
         Returns:
             the rendered bytes.
         Raises:
@@ -99,14 +107,34 @@ class Diagram:
             return self.source.encode("utf-8")
         require_dot(f"so the diagram cannot be drawn as {fmt}", _NO_DOT_HINT)
         try:
+            if self.images:
+                return self._pipe_pictures(fmt, embed)
             return self.digraph.pipe(format=fmt)
-        except graphviz.ExecutableNotFound:  # PATH changed between the check and the call
+        except (graphviz.ExecutableNotFound, FileNotFoundError):  # PATH changed since the check
             raise RenderError(_no_dot(f"so the diagram cannot be drawn as {fmt}") + _NO_DOT_HINT) from None
         except subprocess.CalledProcessError as e:
             raise RenderError(f"Graphviz `dot` failed (exit status {e.returncode}) drawing the "
                               f"diagram as {fmt}; `--format dot` writes the DOT text instead") from None
         except RuntimeError as e:  # graphviz raises bare RuntimeError for some platform problems
             raise RenderError(f"Graphviz could not draw the diagram as {fmt}: {e}") from None
+
+    def _pipe_pictures(self, fmt: str, embed: bool) -> bytes:
+        """``dot`` run in a temporary folder holding the pictures, which the DOT names relatively
+        (so the DOT text holds no temporary path)."""
+        import tempfile
+
+        from .pyramid import embed as embed_pictures
+        from .pyramid import png
+
+        with tempfile.TemporaryDirectory(prefix="lenet-viz-pyramid-") as tmp:
+            for name, rgb in self.images.items():
+                # raster formats: pixels enlarged, so the renderer's smoothing does not blur 5×5 maps
+                Path(tmp, name).write_bytes(png(rgb, 1 if fmt == "svg" else 4))
+            out = subprocess.run(["dot", f"-T{fmt}"], input=self.source.encode("utf-8"), cwd=tmp,
+                                 capture_output=True, check=True).stdout
+        if fmt == "svg" and embed:
+            out = embed_pictures(out.decode("utf-8"), self.images).encode("utf-8")
+        return out
 
     def svg(self) -> str:
         """The diagram as SVG text, drawn by Graphviz ``dot``.
@@ -131,7 +159,7 @@ class Diagram:
 
 
 def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
-            links: Callable[[str], str | None] | None = None) -> Diagram:
+            links: Callable[[str], str | None] | None = None, pictures: dict | None = None) -> Diagram:
     """Draw a traced net as its encoder pyramid: input → conv → pool → … → dense, one node a layer.
 
     Args:
@@ -146,6 +174,8 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
             Default: ``#<name>``. Characters a URL may not hold raw (quotes, spaces, ``<>``,
             backslashes, non-ASCII) are percent-encoded and ``&`` is written ``&amp;``, as Graphviz
             copies hrefs into the SVG unescaped.
+        pictures: node id → :class:`~lenet_viz.render.pyramid.Picture` to show in place of the
+            glyph (what :func:`~lenet_viz.render.pyramid.pyramid` passes); the title then says so.
     Returns:
         a :class:`Diagram`; nodes carry ``id`` = layer name, ``URL`` and a one-sentence ``tooltip``.
     Raises:
@@ -172,7 +202,9 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
     total = sum(r.n_params for r in records)
     lr = layout != "TB"
     wrap = layout == "wrap"
-    glyphs = {n.name: _glyph(n.shape, lr) for n in nodes}
+    pictures = pictures or {}
+    glyphs = {n.name: _picture_size(pictures[n.name]) if n.name in pictures else _glyph(n.shape, lr)
+              for n in nodes}
     # LR: one glyph-row height for all nodes, so names and shapes line up across the page; TB: each
     # node as short as its glyph, as nothing sits beside it to line up with.
     row_h = max(h for _, h in glyphs.values()) if lr else None
@@ -180,7 +212,8 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
     g.attr("graph", _attributes=[
         ("rankdir", "LR" if lr else "TB"), *([("newrank", "true")] if wrap else []),
         ("bgcolor", "white"), ("fontname", _FONT), ("fontsize", "11"),
-        ("labelloc", "t"), ("label", _title(label, variant, total, nodes, 0 if lr else 3)),
+        ("labelloc", "t"),
+        ("label", _title(label, variant, total, nodes, 0 if lr else 3, _NOTE if pictures else "")),
         ("nodesep", "0.25"), ("ranksep", "0.3" if lr else "0.2"), ("pad", "0.2"),
     ])
     g.attr("node", _attributes=[("shape", "plain"), ("fontname", _FONT), ("fontsize", "11")])
@@ -191,8 +224,8 @@ def diagram(trace: Trace | Sequence[LayerRecord], layout: str = "LR",
         attrs = [("id", _esc(n.name)), ("class", _esc(f"layer {n.kind}")), ("tooltip", _esc(n.tooltip))]
         if urls[n.name] is not None:
             attrs.append(("URL", _esc(_url(urls[n.name]))))
-        graph.node(_dot_id(n.name), _label(n, glyphs[n.name], row_h, extra.get(n.name, "") if wrap else None),
-                   _attributes=attrs)
+        graph.node(_dot_id(n.name), _label(n, glyphs[n.name], row_h, extra.get(n.name, "") if wrap else None,
+                                           pictures.get(n.name)), _attributes=attrs)
 
     extra = {n.name: _weights_text(prev.shape, n.shape) for prev, n in zip(nodes, nodes[1:])
              if n.kind == "dense"}

@@ -146,13 +146,32 @@ def _glyph(shape: tuple, lr: bool) -> tuple[int, int]:
     return (along, across) if lr else (across, along)
 
 
-def _label(n: _Node, glyph: tuple, row_h: int | None, extra: str | None = None) -> str:
+def _picture_size(pic: Any) -> tuple[int, int]:
+    """(width, height) in points of a picture's cell: the picture, its 1-pt frame, its label row."""
+    return pic.width + 2, pic.height + 2 + (14 if pic.labels else 0)
+
+
+def _picture(pic: Any, kind: str) -> str:
+    """The glyph cell's table for a picture (see :mod:`lenet_viz.render.pyramid`): the image in a
+    frame of the layer kind's colour, then its label cells, if any."""
+    span = f' COLSPAN="{len(pic.labels)}"' if pic.labels else ""
+    labels = "".join(f'<TD FIXEDSIZE="TRUE" WIDTH="{pic.width // len(pic.labels)}" HEIGHT="14">{_h(t)}</TD>'
+                     for t in pic.labels)
+    w, h = _picture_size(pic)  # a fixed-size table: a taller cell would spread its rows apart
+    return (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0" FIXEDSIZE="TRUE" '
+            f'WIDTH="{w}" HEIGHT="{h}"><TR><TD PORT="g"{span} FIXEDSIZE="TRUE" WIDTH="{pic.width + 2}" '
+            f'HEIGHT="{pic.height + 2}" '
+            f'BORDER="1" COLOR="{COLORS[kind]}"><IMG SRC="{_h(pic.src)}" SCALE="BOTH"/></TD></TR>'
+            + (f"<TR>{labels}</TR>" if labels else "") + "</TABLE>")
+
+
+def _label(n: _Node, glyph: tuple, row_h: int | None, extra: str | None = None, picture: Any = None) -> str:
     """HTML-like label: two caption lines, the glyph, two caption lines (three when ``extra`` is
     given: a smaller line under them, e.g. the weight count; ``""`` keeps the line empty).
 
     Equal line counts above and below keep every glyph on the node's centre line, so in LR the
     glyphs line up on one axis; the glyph row has the same height in every node so captions line
-    up too.
+    up too. A ``picture`` takes the glyph's place (``glyph`` is then its :func:`_picture_size`).
     """
     w, h = glyph
     row_h = h if row_h is None else row_h
@@ -162,9 +181,11 @@ def _label(n: _Node, glyph: tuple, row_h: int | None, extra: str | None = None) 
         f"<TR><TD><B>{_h(n.name)}</B> · {_h(n.block)}</TD></TR>"
         f"<TR><TD>{_h(n.detail)}</TD></TR>"
         f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{w}" HEIGHT="{row_h + 10}" CELLPADDING="0">'
-        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="0">'
-        f'<TR><TD PORT="g" FIXEDSIZE="TRUE" WIDTH="{w}" HEIGHT="{h}" BGCOLOR="{COLORS[n.kind]}" '
-        'COLOR="#333333"></TD></TR></TABLE></TD></TR>'
+        + (_picture(picture, n.kind) if picture is not None else
+           '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="0">'
+           f'<TR><TD PORT="g" FIXEDSIZE="TRUE" WIDTH="{w}" HEIGHT="{h}" BGCOLOR="{COLORS[n.kind]}" '
+           'COLOR="#333333"></TD></TR></TABLE>')
+        + "</TD></TR>"
         f"<TR><TD>{shape}</TD></TR>"
         f"<TR><TD>{_h(_params_text(n.n_params))}</TD></TR>"
         + ("" if extra is None else f'<TR><TD><FONT POINT-SIZE="10">{_h(extra) or "&#160;"}</FONT></TD></TR>')
@@ -172,9 +193,10 @@ def _label(n: _Node, glyph: tuple, row_h: int | None, extra: str | None = None) 
     )
 
 
-def _title(label: str, variant: str, total: int, nodes: list, per_line: int = 0) -> str:
+def _title(label: str, variant: str, total: int, nodes: list, per_line: int = 0, note: str = "") -> str:
     """Graph label: model name and total params, then a colour legend of the kinds present
-    (``per_line`` kinds a line when given, so a narrow TB diagram is not widened by its legend)."""
+    (``per_line`` kinds a line when given, so a narrow TB diagram is not widened by its legend),
+    then ``note`` (wrapped like the legend when narrow), if any."""
     heading = _TITLES.get(variant, variant)
     name = label or heading or "model"
     suffix = f" ({heading})" if heading and heading != name else ""
@@ -190,7 +212,8 @@ def _title(label: str, variant: str, total: int, nodes: list, per_line: int = 0)
         + ("</TD></TR><TR><TD>" if per_line else "")  # narrow: the count on its own line
         + f'<FONT POINT-SIZE="13">{"" if per_line else " · "}{total:,} parameters</FONT></TD></TR>'
         f"<TR><TD>{legend}</TD></TR>"
-        '<TR><TD HEIGHT="8"></TD></TR>'  # keeps the legend off the first node in TB
+        + (f"<TR><TD>{_h(note).replace(' · ', '<BR/>') if per_line else _h(note)}</TD></TR>" if note else "")
+        + '<TR><TD HEIGHT="8"></TD></TR>'  # keeps the legend off the first node in TB
         "</TABLE>>"
     )
 

@@ -60,3 +60,31 @@ def occlusion_figure(x: np.ndarray, occ: Any, title: str = "", vmax: float | Non
     fig.suptitle(f"{title}{' · ' if title else ''}{occ.patch}×{occ.patch} patch of value {occ.value:g} "
                  f"(the background), stride {occ.stride}, {occ.drop.size} positions", fontsize=10)
     return fig
+
+
+def own_scale_map(occ: Any, x: np.ndarray, zoom: int = 6) -> tuple[np.ndarray, float]:
+    """The per-pixel drop on the map's own symmetric scale, as RGB pixels with the digit's outline
+    and a colour strip under it (no matplotlib): where the evidence lies for a map too pale to read
+    on the shared scale.
+
+    Args:
+        occ: an :class:`lenet_viz.analyses.occlusion.Occlusion`.
+        x: the image, 28×28 (leading size-1 axes allowed): its 0.5 outline is drawn in dark grey.
+        zoom: screen pixels per map pixel (the PNG is drawn pixel-sharp at this size).
+    Returns:
+        ``(rgb, m)``: uint8 pixels (the map, a 6-pixel gap, a 10-pixel strip from −m to +m) and m,
+        the map's largest magnitude.
+    """
+    from .colormaps import colorize
+
+    m = max(float(np.abs(occ.pixel).max()), 1e-6)
+    rgb = colorize(occ.pixel, "RdBu_r", -m, m).repeat(zoom, 0).repeat(zoom, 1)
+    ink = (np.asarray(x).reshape(28, 28) > 0.5).repeat(zoom, 0).repeat(zoom, 1)
+    edge = np.zeros_like(ink)
+    edge[1:] |= ink[1:] != ink[:-1]
+    edge[:, 1:] |= ink[:, 1:] != ink[:, :-1]
+    rgb[edge] = (34, 34, 34)
+    w = rgb.shape[1]
+    strip = colorize(np.linspace(-m, m, w), "RdBu_r", -m, m)[None].repeat(10, 0)
+    gap = np.full((6, w, 3), 255, np.uint8)
+    return np.concatenate([rgb, gap, strip]), m

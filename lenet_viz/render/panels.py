@@ -126,6 +126,48 @@ def input_panel(raw: np.ndarray | None, preprocessed: np.ndarray) -> Panel:
     return Panel("input", "Input", tiles, scales)
 
 
+#: A kernel tile is shown about this many CSS pixels on its long side (an integer zoom).
+KERNEL_PX = 64
+
+
+def kernel_tiles(trace: Trace, name: str) -> tuple[list, Scale] | None:
+    """A conv layer's kernels as one tile per output channel, to show beside that channel's map.
+
+    A channel's tile holds its kernel planes, one per input channel, in a grid (2×3 for 6 inputs)
+    with one white pixel between planes; every tile of the layer shares one diverging scale,
+    symmetric about 0. The kernels are the same for every input: draw them once per gallery.
+
+    Returns:
+        ``(tiles, scale)``, or None when the layer holds no 4-D ``weight``.
+    """
+    from .scales import DIVERGING, sym
+
+    w = trace[name].weights.get("weight")
+    if w is None or np.ndim(w) != 4:
+        return None
+    w = np.asarray(w)
+    n_out, n_in, kh, kw = w.shape
+    m = sym(w)
+    cols, rows = _planes(n_in)
+    tiles = []
+    for o in range(n_out):
+        img = np.full((rows * (kh + 1) - 1, cols * (kw + 1) - 1, 3), 255, np.uint8)
+        for i in range(n_in):
+            r, c = divmod(i, cols)
+            img[r * (kh + 1):r * (kh + 1) + kh, c * (kw + 1):c * (kw + 1) + kw] = \
+                colorize(w[o, i], DIVERGING, -m, m)
+        zoom = max(1, KERNEL_PX // max(img.shape[:2]))
+        tiles.append(Tile(img, "", f"{name}-kernel-{o}", f"{name} kernel of channel {o}",
+                          img.shape[1] * zoom, img.shape[0] * zoom))
+    return tiles, Scale(DIVERGING, -m, m, f"{name} kernel weights (shared, symmetric ±{fmt(m)})")
+
+
+def _planes(n: int) -> tuple[int, int]:
+    """(cols, rows) of a kernel's input planes: no taller than wide (6 → 3×2, 16 → 4×4, 32 → 8×4)."""
+    rows = max((r for r in range(1, int(math.isqrt(n)) + 1) if n % r == 0), default=1)
+    return n // rows, rows
+
+
 def digit_panels(trace: Trace, index: int = 0, raw: np.ndarray | None = None) -> list:
     """Every per-input panel but the prediction, in network order (the keys of ``figure_keys``)."""
     out = []

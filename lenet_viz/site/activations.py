@@ -23,6 +23,6 @@ def write_activations(model: Any, trace1: Any, digit: Digit, out: Path, classes:
         sections = digit_pages.render_digit(trace1, digit, tmp, classes)
         ctx.write_page("index.html", f"{digit.name} through {model.source}", "digit.html", current="",
                        digit=digit.context(classes), sections=sections,
-                       diagram_svg=digit_pages.diagram_svg(trace1))
+                       diagram_svg=digit_pages.Pyramids(trace1)(trace1), pyramid=True)
         atomic_write(tmp / "style.css", static("style.css"))
     return out / "index.html"

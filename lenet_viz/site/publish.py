@@ -3,8 +3,11 @@
 A folder is built in a temporary ``.<name>.building-*`` folder beside the target and swapped in
 under a lock, so an interrupted or failed run leaves the previous folder intact and two concurrent
 runs end with one complete folder. Only folders this tool made (they hold a ``.lenet-viz`` marker)
-are ever replaced. A build holds an ``flock`` on its marker while it runs: a building folder whose
-marker nobody holds was left by a killed build, and the next build removes it.
+are ever replaced, with one exception: a folder holding nothing but a ``README.md`` (the repo's
+``gallery/`` says what it receives) may be built into, and a ``README.md`` found in the folder
+being replaced is carried over into the new one. A build holds an ``flock`` on its marker while it
+runs: a building folder whose marker nobody holds was left by a killed build, and the next build
+removes it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from pathlib import Path
 from ..errors import LenetVizError
 
 MARKER = ".lenet-viz"
+#: The one file a build keeps from the folder it replaces (a regular file, not a link or folder).
+KEPT = "README.md"
 #: A building folder without a marker may be a build that has just started; older ones are stale.
 _UNMARKED_GRACE_S = 600
 
@@ -36,10 +41,20 @@ def check_output(out: Path) -> Path:
         raise LenetVizError(f"output folder's parent {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise LenetVizError(f"cannot write in {parent} (permission denied); choose another --output")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+    if out.is_dir() and _foreign(out):
         raise LenetVizError(f"output folder {out} is not empty and was not made by lenet-viz; refusing "
-                            f"to replace it: choose a new or empty folder")
+                            f"to replace it: choose a new or empty folder (a lone {KEPT} is kept)")
     return out
+
+
+def _kept(path: Path) -> bool:
+    """Whether ``path`` is the README a build carries over: a regular file, not a link."""
+    return path.name == KEPT and path.is_file() and not path.is_symlink()
+
+
+def _foreign(out: Path) -> bool:
+    """A folder lenet-viz must not replace: no marker, and something in it besides a kept README."""
+    return not (out / MARKER).exists() and any(not _kept(p) for p in out.iterdir())
 
 
 @contextmanager
@@ -123,9 +138,11 @@ def _swap(new: Path, out: Path) -> None:
     with _locked(out.parent / f".{out.name}.lock"):
         old = None
         if out.exists():
-            if not (out / MARKER).exists() and any(out.iterdir()):
+            if _foreign(out):
                 raise LenetVizError(f"output folder {out} changed during the build and is not a "
                                     f"lenet-viz folder; left it alone")
+            if _kept(out / KEPT) and not (new / KEPT).exists():
+                shutil.copy2(out / KEPT, new / KEPT)
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             os.rename(out, old / "x")
         try:

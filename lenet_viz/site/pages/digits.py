@@ -69,19 +69,6 @@ def write_colorbars(base: Path) -> Path:
     return folder
 
 
-def _png_uri(rgb: np.ndarray) -> str:
-    """A tile as a ``data:`` PNG in the page: a few hundred bytes each, and no file per tile (the file
-    system's open and rename cost more than drawing and encoding one)."""
-    import base64
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buf, format="PNG", compress_level=3)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def _bar(scale: Any, base: Path) -> dict:
     """A colour bar's entry: the shared image and its stated ticks and label."""
     from ...render.scales import DIVERGING, fmt
@@ -94,14 +81,46 @@ def _bar(scale: Any, base: Path) -> dict:
             "cmap": scale.cmap, "vmin": lo, "vmax": hi}
 
 
-def _panel_entry(panel: Any, base: Path, digit: Digit) -> dict:
-    tiles = [{"src": _png_uri(t.rgb),
+def _panel_entry(panel: Any, base: Path, digit: Digit, kernels: dict) -> dict:
+    from ...render.pyramid import png_uri
+
+    tiles = [{"src": png_uri(t.rgb),
               "alt": f"{digit.name}: {t.alt}", "caption": t.caption, "width": t.width, "height": t.height}
              for t in panel.tiles]
     cap = ("pre-activation (before the nonlinearity), diverging scale centred on 0"
            if panel.key.endswith(".pre") else panel.caption)
-    return _entry(panel.key, title=panel.title, caption=cap, tiles=tiles, strip=panel.strip,
-                  bars=[_bar(s, base) for s in panel.scales])
+    bars = [_bar(s, base) for s in panel.scales]
+    if panel.key in kernels:  # a conv layer's output: each map with the kernel that made it
+        ks, scale, text = kernels[panel.key]
+        for tile, k in zip(tiles, ks):
+            tile["kernel"] = k
+        bars.append(_bar(scale, base))
+        cap = text
+    return _entry(panel.key, title=panel.title, caption=cap, tiles=tiles, strip=panel.strip, bars=bars)
+
+
+def kernel_entries(trace: Any) -> dict:
+    """Each conv layer's kernels as the digit pages show them beside the maps: the same for every
+    input, so a gallery makes them once (``data:`` PNGs of one pixel per weight, a few hundred bytes
+    a page) and every page reuses them. Layer name → (tile entries, scale, caption)."""
+    from ...render.panels import kernel_tiles
+    from ...render.pyramid import png_uri
+
+    out = {}
+    for rec in trace:
+        made = kernel_tiles(trace, rec.name) if rec.kind == "conv" else None
+        if made is None:
+            continue
+        tiles, scale = made
+        _, n_in, kh, kw = rec.weights["weight"].shape
+        planes = f", one {kh}×{kw} plane per input channel ({n_in})" if n_in > 1 else ""
+        text = (f"Beside each map, the {kh}×{kw} kernel that made it{planes}, on one diverging scale "
+                f"for the layer: red (positive) weights raise the map where their input is high, blue "
+                f"(negative) lower it. The map is this kernel slid over the layer's input, plus a bias, "
+                f"through the activation.")
+        out[rec.name] = ([{"src": png_uri(t.rgb), "alt": t.alt, "width": t.width, "height": t.height}
+                          for t in tiles], scale, text)
+    return out
 
 
 def _entry(key: str, **fields: Any) -> dict:
@@ -111,7 +130,7 @@ def _entry(key: str, **fields: Any) -> dict:
 
 
 def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
-                 sink: Callable[[], None] | None = None) -> list:
+                 sink: Callable[[], None] | None = None, kernels: dict | None = None) -> list:
     """One input's panels (tiles inline as ``data:`` PNGs): the page's sections in net order.
 
     Args:
@@ -120,6 +139,7 @@ def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
         base: the folder the page lives in (the shared colour bars are written under it, once).
         classes: class names for the prediction chart.
         sink: called after each panel is made (progress, fault injection in tests).
+        kernels: what :func:`kernel_entries` made for this net (made here when not given).
     """
     from ...render.charts import prediction_svg, saturation_svgs
     from ...render.panels import digit_panels
@@ -143,8 +163,9 @@ def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
         if sink:
             sink()
 
+    kernels = kernel_entries(trace1) if kernels is None else kernels
     for panel in digit_panels(trace1, 0, digit.raw):
-        add(panel.key.partition(".")[0], _panel_entry(panel, base, digit))
+        add(panel.key.partition(".")[0], _panel_entry(panel, base, digit, kernels))
     add("prediction", _entry("prediction", svg=prediction_svg(trace1.probabilities[0], classes)))
     if _has_saturation(trace1):
         add("saturation", _entry("saturation", pairs=saturation_svgs(layer_stats(trace1))))
@@ -160,28 +181,63 @@ def input_caption(digit: Digit) -> str:
             f"sees.")
 
 
+def _links(trace: Any, page: str) -> Callable[[str], str | None]:
+    """Each diagram node's href: its section on the digit page ``page``. A node without a section
+    of its own (Gluon's implicit flatten) links to the next layer that has one: the Dense layer
+    that does the flattening."""
+    from ...render.diagram import diagram
+
+    ids = section_ids(trace)  # every digit page has the same sections: one diagram serves them all
+    names = diagram(trace, "TB").names
+    target = {n: next((m for m in names[i:] if m in ids), None) for i, n in enumerate(names)}
+    return lambda n: f"{page}#{target[n]}" if target.get(n) else None
+
+
+def _two(wide: str, narrow: str) -> str:
+    return f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div>'
+
+
 def diagram_svg(trace: Any, page: str = "") -> str:
     """The architecture as inline SVG, each layer linking to its section on the digit page ``page``.
 
     Two drawings, one shown at a time by the style sheet: ``wrap`` (rows of at most five layers)
     for a desktop column and ``TB`` (one layer under the other) for a phone, so every layer is on
-    screen with legible text at any width. A node without a section of its own (Gluon's implicit
-    flatten) links to the next layer that has one: the Dense layer that does the flattening.
+    screen with legible text at any width.
     """
     from ...render.diagram import diagram
 
-    ids = section_ids(trace)  # every digit page has the same sections: one diagram serves them all
-    names = diagram(trace, "TB").names
-    target = {}
-    for i, n in enumerate(names):
-        target[n] = next((m for m in names[i:] if m in ids), None)
+    link = _links(trace, page)
+    return _two(inline_svg(diagram(trace, "wrap", links=link).svg(), "diagram-"),
+                inline_svg(diagram(trace, "TB", links=link).svg(), "diagram-tb-"))
 
-    def link(n: str) -> str | None:
-        return f"{page}#{target[n]}" if target.get(n) else None
 
-    wide = inline_svg(diagram(trace, "wrap", links=link).svg(), "diagram-")
-    narrow = inline_svg(diagram(trace, "TB", links=link).svg(), "diagram-tb-")
-    return (f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div>')
+class Pyramids:
+    """The digit pages' diagram, drawn with each input's own maps (:mod:`lenet_viz.render.pyramid`).
+
+    The layout depends on the architecture only, so ``dot`` runs once per layout for a whole
+    gallery; each page then only puts its input's pictures into the two SVGs (a few ms a page).
+    """
+
+    def __init__(self, trace: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ...render.pyramid import pyramid
+
+        link = _links(trace, "")
+        drawn = {layout: pyramid(trace, layout, links=link) for layout in ("wrap", "TB")}
+        with ThreadPoolExecutor(2) as pool:  # two `dot` processes at once: the pair costs one
+            svgs = dict(zip(drawn, pool.map(lambda d: d.pipe("svg", embed=False).decode("utf-8"),
+                                            drawn.values())))
+        self._svgs = {layout: inline_svg(svg, "diagram-" if layout == "wrap" else "diagram-tb-")
+                      for layout, svg in svgs.items()}
+        self._names = drawn["wrap"].names
+
+    def __call__(self, trace: Any, index: int = 0) -> str:
+        """Both drawings with input ``index`` of ``trace`` (a trace of the same net)."""
+        from ...render.pyramid import embed, images
+
+        pics = images(trace, self._names, index)
+        return _two(embed(self._svgs["wrap"], pics), embed(self._svgs["TB"], pics))
 
 
 def href(d: Digit) -> str:
@@ -203,16 +259,19 @@ def build(ctx: PageContext) -> str:
     """Write every digit's page and figures."""
     from ...data import noun
 
-    svg = diagram_svg(ctx.trace)
+    pyramids = Pyramids(ctx.trace)
+    kernels = kernel_entries(ctx.trace)
     classes = ctx.data.classes
     item = noun(classes)  # "digit" or "image"
     for i, d in enumerate(ctx.digits):
         folder = ctx.out / "assets" / d.slug
-        sections = render_digit(ctx.trace.select(i), d, ctx.out, classes, sink=lambda d=d: ctx.tick(d.name))
+        sections = render_digit(ctx.trace.select(i), d, ctx.out, classes, sink=lambda d=d: ctx.tick(d.name),
+                                kernels=kernels)
         folder.mkdir(parents=True, exist_ok=True)
         thumb(d.x, folder / "thumb.png")
         ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
-                       digit=d.context(classes), sections=sections, diagram_svg=svg,
+                       digit=d.context(classes), sections=sections, diagram_svg=pyramids(ctx.trace, i),
+                       pyramid=True,
                        pager=_pager(ctx.digits, i, classes))
         ctx.tick(href(d))
     return ""

@@ -21,7 +21,8 @@ def shared_scale(occlusions) -> float:
 def build(ctx: PageContext) -> str:
     from ...analyses.occlusion import fast_predictor, occlusion_map
     from ...data import noun
-    from ...render.occlusion import occlusion_figure
+    from ...render.occlusion import occlusion_figure, own_scale_map
+    from ...render.pyramid import png_uri
 
     model, classes = ctx.model, ctx.data.classes
     item = noun(classes)  # "digit" or "image"
@@ -40,15 +41,23 @@ def build(ctx: PageContext) -> str:
         rows.append([d.name, classes[o.target], num(o.p0), num(float(o.drop[i, j])),
                      f"rows {r}–{r + o.patch - 1}, cols {c}–{c + o.patch - 1}",
                      classes[int(o.predicted[i, j])], f"{flips} of {o.drop.size}"])
-        figures.append(ctx.figure(PAGE, occlusion_figure(d.x, o, d.name, shared, classes), f"occ-{d.slug}",
-                               f"occlusion map of {d.name}"))
+        rgb, own = own_scale_map(o, d.x)
+        figures.append([
+            ctx.figure(PAGE, occlusion_figure(d.x, o, d.name, shared, classes), f"occ-{d.slug}",
+                       f"occlusion map of {d.name}"),
+            {"src": png_uri(rgb), "alt": f"occlusion map of {d.name} on its own scale, ±{own:.2g}",
+             "width": rgb.shape[1], "height": rgb.shape[0],
+             "caption": f"The same map on its own scale, ±{own:.2g} ({own / shared:.0%} of the shared "
+                        f"±{shared:.2g}; strip: −{own:.2g} … 0 … +{own:.2g}): where the evidence lies, "
+                        f"not how much — its colours do not compare with other maps'."}])
     drops = [float(o.drop.max()) for _, o in results]
     worst_d, worst_o = max(results, key=lambda t: float(t[1].drop.max()))
     wi = np.unravel_index(int(np.argmax(worst_o.drop)), worst_o.drop.shape)
     lead = (f"Red marks where hiding a {OCCLUSION_PATCH}×{OCCLUSION_PATCH} patch of background (value 0) "
             f"lowers the probability of the predicted class, blue where it raises it; every map shares one "
             f"colour scale (±{shared:.2g}, the largest per-pixel mean drop of any map), so a pale map is a "
-            f"{item} no single patch matters much to. "
+            f"{item} no single patch matters much to; beside it, the same map on its own scale shows "
+            f"where that {item}'s evidence lies. "
             f"Look for how local the evidence is: the single most damaging patch lowers the probability by "
             f"{np.median(drops):.2f} for the median {item} and by up to {max(drops):.2f} ({worst_d.name}, "
             f"which then reads as {classes[int(worst_o.predicted[wi])]}), and for {flips_total} of "
@@ -63,7 +72,7 @@ def build(ctx: PageContext) -> str:
                          f"background it changes nothing. Patch {OCCLUSION_PATCH}×{OCCLUSION_PATCH}, stride "
                          f"{OCCLUSION_STRIDE}, every position evaluated in one batched forward pass; each "
                          "pixel shows the mean drop of the patches covering it.", [])]
-    sections += [section(f"occ-{d.slug}", d.name, "", [f]) for (d, _), f in zip(results, figures)]
+    sections += [section(f"occ-{d.slug}", d.name, "", f) for (d, _), f in zip(results, figures)]
     ctx.write_page(PAGE.href, PAGE.title, lead=lead, table=table, sections=sections)
     return (f"which pixels each prediction depends on: up to {max(drops):.2f} probability lost by hiding "
             f"one {OCCLUSION_PATCH}×{OCCLUSION_PATCH} patch")
