@@ -79,6 +79,32 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: float | None = None) 
         close_figure(fig)
 
 
+def _drawn_texts(artist: Any) -> list:
+    """The visible Text artists under ``artist`` that a draw paints (an axes turned off draws no axis)."""
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    if not artist.get_visible():
+        return []
+    if isinstance(artist, Text):
+        return [artist] if artist.get_text().strip() else []
+    out = []
+    for child in artist.get_children():
+        if isinstance(artist, Axes) and isinstance(child, Axis) and not artist.axison:
+            continue
+        out += _drawn_texts(child)
+    return out
+
+
+def min_font_px(fig: Figure, dpi: float | None = None) -> float | None:
+    """The smallest font of the text ``fig`` drew, in pixels of its image at ``dpi`` (its own by
+    default): points × dpi / 72. Read after the figure was saved (tick labels get their text when
+    drawn); None for a figure without text."""
+    sizes = [t.get_fontsize() for t in _drawn_texts(fig)]
+    return min(sizes) * (dpi or fig.dpi) / 72 if sizes else None
+
+
 def close_figure(fig: Any) -> None:
     """Release a figure: unregister it from pyplot if pyplot made it.
 
