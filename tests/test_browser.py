@@ -146,3 +146,40 @@ def test_axe_finds_no_serious_violation_on_any_page(browser, built, axe, artifac
                 browser.save_screenshot(str(shot.with_suffix(f".{width}.png")))
     finally:
         browser.set_window_size(1280, 900)
+
+
+_FIGURE_TEXT = """
+return Array.from(document.querySelectorAll('img[data-font-px]')).map(img => {
+  const box = img.closest('.fig-scroll'), hint = img.closest('figure').querySelector('.scroll-hint');
+  return {src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
+          text: parseFloat(img.dataset.fontPx) * img.getBoundingClientRect().width / img.naturalWidth,
+          region: box !== null && box.getAttribute('role') === 'region' && box.tabIndex === 0
+                  && (box.getAttribute('aria-label') || '').length > 0,
+          scrolls: box !== null && box.scrollWidth > box.clientWidth,
+          hint: hint !== null && getComputedStyle(hint).display !== 'none',
+          pageScrolls: document.documentElement.scrollWidth > document.documentElement.clientWidth};
+});"""
+
+
+@pytest.mark.parametrize("width", (420, 1400))
+def test_analysis_figures_text_is_legible(browser, built, axe, width):
+    """Every matplotlib figure of the gallery (the seed sub-gallery's too) shows its smallest text at
+    >= 11 CSS px: narrower than needed, it scrolls in a focusable labelled region that says so."""
+    checked = 0
+    try:
+        browser.set_window_size(width, 900)
+        for page in sorted(built.rglob("*.html")):
+            browser.get(page.as_uri())
+            figures = browser.execute_script(_FIGURE_TEXT)
+            for f in figures:
+                where = f"{page.relative_to(built)} {f['src']} at {width} px"
+                assert f["loaded"] and f["region"], where
+                assert f["text"] >= 11, f"{where}: smallest text {f['text']:.1f} px"
+                assert f["hint"] == f["scrolls"], f"{where}: hint shown {f['hint']}, scrolls {f['scrolls']}"
+                assert not f["pageScrolls"], f"{where}: the page itself scrolls sideways"
+            if figures and width == 420:
+                assert axe(browser) == [], f"{page.relative_to(built)} at {width} px"
+            checked += len(figures)
+    finally:
+        browser.set_window_size(1280, 900)
+    assert checked >= 30, checked

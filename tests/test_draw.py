@@ -184,6 +184,32 @@ def test_gallery_page_writes_draw_html_with_the_gallerys_digits(tmp_path, seeded
     px = np.frombuffer(base64.b64decode(data["digits"][0]["pixels"]), np.uint8) / 255
     assert np.abs(px - shown[0].x.ravel()).max() <= 0.5 / 255 + 1e-7
     assert 'href="index.html"' in (tmp_path / "draw.html").read_text()
+    assert '<p id="digits-note" class="scale">3 held-out digits.</p>' in (tmp_path / "draw.html").read_text()
+
+
+def test_gallery_draw_page_offers_only_the_digits_the_overview_lists(tmp_path, seeded_net, digits):
+    """A gallery of many digits (``--digits all``) offers the featured ones, not a button per digit,
+    and says how many of how many."""
+    from lenet_viz.site import Digit, PageContext
+    from lenet_viz.site.pages import browse, draw
+    from lenet_viz.site.pages.index import INLINE_MAX, listed_digits
+
+    x, y = digits
+    many = [Digit(f"test-{i}", f"held-out #{i}", x[i % len(x)], None, int(y[i % len(y)]))
+            for i in range(INLINE_MAX + 6)]
+    nav = [{"href": browse.PAGE.href, "title": browse.PAGE.title}]
+    ctx = PageContext(tmp_path, seeded_net, None, None, many, nav)
+    blurb = draw.PAGE.build(ctx)
+    page = (tmp_path / "draw.html").read_text()
+    offered = [d for d in listed_digits(ctx) if d.truth is not None]
+    assert offered == ctx.featured and len(offered) == len(set(d.truth for d in many)) < len(many)
+    assert [d["id"] for d in _data(page)["digits"]] == [d.name for d in offered]
+    assert (f"{len(offered)} of this gallery's {len(many)} held-out digits: the ones its overview lists "
+            f'(<a href="browse.html">Browse</a> has every one).') in page
+    assert f"the {len(offered)} held-out digits" in blurb
+    small = PageContext(tmp_path, seeded_net, None, None, many[:INLINE_MAX], nav)  # few: all of them
+    draw.PAGE.build(small)
+    assert len(_data((tmp_path / "draw.html").read_text())["digits"]) == INLINE_MAX
 
 
 # ---------------------------------------------------------------- the CLI command

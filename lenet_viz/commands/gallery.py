@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import click
 
@@ -33,13 +32,19 @@ def duration(seconds: float) -> str:
     return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
 
 
-def progress_info(done: int, total: int, elapsed: float) -> str:
+def progress_info(done: int, total: int, outlook: object) -> str:
     """What the gallery's bar says beside itself: the pages written and, while some remain, the time
-    left at the pace so far."""
+    left from the previous build's measured page costs; without them, the digit pages' time left at
+    their pace so far, then the page being built (the pages after the digits take seconds each)."""
     text = f"{done:,}/{total:,} pages"
-    if 0 < done < total:
-        text += f" · about {duration(elapsed / done * (total - done))} left"
-    return text
+    if done >= total:
+        return text
+    if outlook.left is not None:
+        return text + f" · about {duration(outlook.left)} left (page costs timed by the last build)"
+    if outlook.digit_left is not None:
+        return text + (f" · digit pages: about {duration(outlook.digit_left)} left, then "
+                       f"{outlook.after_digits} slower pages (no earlier build to time them)")
+    return text + f" · building {outlook.building}" if outlook.building else text
 
 
 @click.command("gallery")
@@ -73,10 +78,10 @@ def command(images: tuple, model_name: str, variant: str | None, dataset: str | 
     data = load_dataset(dataset or model.card.get("dataset", "mnist-5k"))
     loaded, failed = load_images(images, data.classes)
     user = [Digit("", os.path.basename(p), info.array[0], info.raw, None, info.notes) for p, info in loaded]
-    bar, start = Progress(not quiet, eta=False), time.monotonic()
+    bar = Progress(not quiet, eta=False)
 
-    def progress(done: int, total: int, label: str) -> None:
-        bar("gallery", done, total, progress_info(done, total, time.monotonic() - start))
+    def progress(done: int, total: int, label: str, outlook: object) -> None:
+        bar("gallery", done, total, progress_info(done, total, outlook))
 
     result = build_gallery(output, model, data, user, progress=progress, pages=pages_for(data), count=count)
     bar.close()

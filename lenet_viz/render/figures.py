@@ -79,6 +79,34 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: float | None = None) 
         close_figure(fig)
 
 
+def _drawn_texts(artist: Any) -> list:
+    """The visible Text artists under ``artist`` that a draw paints (an axes turned off draws no axis)."""
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    if not artist.get_visible():
+        return []
+    if isinstance(artist, Text):
+        return [artist] if artist.get_text().strip() else []
+    if isinstance(artist, Axis):  # its texts only, not every tick line (36 axes: 22 -> 6.5 ms)
+        ticks = [t for t in (*artist.majorTicks, *artist.minorTicks) if t.get_visible()]
+        children = [artist.label, artist.offsetText, *(lb for t in ticks for lb in (t.label1, t.label2))]
+    elif isinstance(artist, Axes) and not artist.axison:
+        children = [c for c in artist.get_children() if not isinstance(c, Axis)]
+    else:
+        children = artist.get_children()
+    return [t for c in children for t in _drawn_texts(c)]
+
+
+def min_font_px(fig: Figure, dpi: float | None = None) -> float | None:
+    """The smallest font of the text ``fig`` drew, in pixels of its image at ``dpi`` (its own by
+    default): points × dpi / 72. Read after the figure was saved (tick labels get their text when
+    drawn); None for a figure without text."""
+    sizes = [t.get_fontsize() for t in _drawn_texts(fig)]
+    return min(sizes) * (dpi or fig.dpi) / 72 if sizes else None
+
+
 def close_figure(fig: Any) -> None:
     """Release a figure: unregister it from pyplot if pyplot made it.
 

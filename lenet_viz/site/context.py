@@ -120,14 +120,15 @@ class PageContext:
             self.on_tick(label)
 
     def figure(self, page: Page, fig: Any, name: str, alt: str, caption: str = "") -> dict:
-        """Save ``fig`` as ``assets/<page>/<name>.png`` (and close it); its figure entry for a section."""
-        from ..render.figures import save_figure
+        """Save ``fig`` as ``assets/<page>/<name>.png`` (and close it); its figure entry for a section,
+        with the smallest font the saved image drew (so a phone can show it legibly)."""
+        from ..render.figures import min_font_px, save_figure
 
         folder = self.out / "assets" / page.stem
         folder.mkdir(parents=True, exist_ok=True)
         path = save_figure(fig, folder / f"{name}.png")
         self.tick(f"{page.stem}/{name}.png")
-        return fig_entry(path, self.out, alt, caption)
+        return fig_entry(path, self.out, alt, caption, font_px=min_font_px(fig))
 
     def common(self, title: str, current: str) -> dict:
         """The fields every template's frame needs."""

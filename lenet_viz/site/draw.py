@@ -150,7 +150,7 @@ def _script() -> str:
 
 
 def page_html(models: list, digits: list | None = None, *, gallery: bool = False,
-              title: str = "Draw a digit, watch every layer") -> str:
+              title: str = "Draw a digit, watch every layer", digits_note: str = "") -> str:
     """The draw page as one HTML string (scripts, styles, weights and digits inline).
 
     Args:
@@ -158,6 +158,7 @@ def page_html(models: list, digits: list | None = None, *, gallery: bool = False
         digits: held-out digits for the load buttons (:class:`HeldOut`); none by default.
         gallery: the page sits in a gallery (links back to its pages) rather than standing alone.
         title: the page title.
+        digits_note: what the load buttons offer (HTML); by default, how many digits.
     Returns:
         the page; the same arguments give the same text.
     Raises:
@@ -182,7 +183,8 @@ def page_html(models: list, digits: list | None = None, *, gallery: bool = False
                    f"<code>{html.escape(m['sha256'])}</code></li>" for m in data["models"])
     values = {"csp": html.escape(csp), "title": html.escape(title), "style": _web("draw.css"),
               "static": static, "shas": shas, "data": _json_script(data), "script": script,
-              "back": '<a href="index.html">Gallery overview</a>' if gallery else ""}
+              "back": '<a href="index.html">Gallery overview</a>' if gallery else "",
+              "digits_note": digits_note or f"{len(digits or []):,} held-out digits."}
     # One pass, so text inserted for one placeholder is never read as another.
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _web("draw.html"))
 
@@ -214,15 +216,22 @@ def gallery_page(ctx: Any) -> tuple[str, int, list]:
     """The gallery's draw page: ``(html, held-out digits offered, model names)``.
 
     The gallery's model comes first, then the other shipped ones; the load buttons offer the
-    held-out digits the gallery shows (``ctx.digits`` with a true label).
+    held-out digits the overview lists (a ``--digits all`` gallery: one per class, not 1,000 copies
+    of 784 pixels in one page).
     """
     from ..model import load_model
+    from .pages import browse
+    from .pages.index import listed_digits
 
     model = ctx.model
     models = [(_label(model), model)] + [(n, load_model(n)) for n in MODELS if n != _label(model)]
     digits = [HeldOut(d.name, int(d.truth), np.asarray(d.x).reshape(28, 28))
-              for d in ctx.digits if d.truth is not None]
-    return page_html(models, digits, gallery=True), len(digits), [n for n, _ in models]
+              for d in listed_digits(ctx) if d.truth is not None]
+    held = sum(d.truth is not None for d in ctx.digits)
+    note = (f"{len(digits):,} of this gallery's {held:,} held-out digits: the ones its overview lists "
+            f'(<a href="{browse.PAGE.href}">Browse</a> has every one).' if len(digits) < held
+            else f"{len(digits):,} held-out digits.")
+    return page_html(models, digits, gallery=True, digits_note=note), len(digits), [n for n, _ in models]
 
 
 class DrawPad:

@@ -3,6 +3,7 @@ SVG, safe file stems, and labels cut free of local paths."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -81,14 +82,28 @@ def inline_svg(svg: str, prefix: str = "diagram-") -> str:
     return re.sub(r'(<[^>]*\s)id="', rf'\1id="{prefix}', svg)
 
 
-def fig_entry(path: Path, base: Path, alt: str, caption: str = "") -> dict:
-    """A page's entry for a saved image: its link relative to ``base``, alt text, caption and size."""
+#: The smallest text a figure may show, in CSS px (a phone's figure is widened, and scrolls, to keep it).
+LEGIBLE_PX = 11
+
+
+def legible_width(width: int, font_px: float, legible: float = LEGIBLE_PX) -> int:
+    """The CSS width at which an image ``width`` px wide, whose smallest text is ``font_px`` px,
+    shows that text at ``legible`` px or more."""
+    return math.ceil(width * legible / font_px)
+
+
+def fig_entry(path: Path, base: Path, alt: str, caption: str = "", font_px: float | None = None) -> dict:
+    """A page's entry for a saved image: its link relative to ``base``, alt text, caption and size;
+    given the image's smallest font ``font_px``, also the width it needs to keep that text legible."""
     from PIL import Image
 
     with Image.open(path) as im:
         w, h = im.size
-    return {"src": path.relative_to(base).as_posix(), "alt": alt, "caption": caption,
-            "width": w, "height": h}
+    entry = {"src": path.relative_to(base).as_posix(), "alt": alt, "caption": caption,
+             "width": w, "height": h}
+    if font_px:
+        entry.update(font_px=font_px, min_width=legible_width(w, font_px))
+    return entry
 
 
 def thumb(x: np.ndarray, path: Path) -> None:

@@ -20,8 +20,8 @@ def build(ctx: PageContext) -> str:
     card = {"description": "", **dict.fromkeys(_CARD_FIELDS), **ctx.model.card}
     classes = ctx.data.classes
     held = [d for d in ctx.digits if d.truth is not None]
-    browsable = any(n["href"] == browse.PAGE.href for n in ctx.nav)
-    shown = ctx.digits if len(ctx.digits) <= INLINE_MAX or not browsable else ctx.featured
+    browsable = _browsable(ctx)
+    shown = listed_digits(ctx)
     ctx.write_page(
         PAGE.href, f"LeNet, layer by layer: {ctx.model.source}", "index.html",
         card=card, total_params=ctx.trace.total_params, accuracy=ctx.accuracy, n_test=len(ctx.data.test),
@@ -35,6 +35,16 @@ def build(ctx: PageContext) -> str:
         extra_pages=ctx.blurbs, noun=noun(classes),
         walk=shape_walk(ctx.trace))
     return ""
+
+
+def _browsable(ctx: PageContext) -> bool:
+    return any(n["href"] == browse.PAGE.href for n in ctx.nav)
+
+
+def listed_digits(ctx: PageContext) -> list:
+    """The digits the overview lists (and the draw page offers to load): all of them, or, past
+    :data:`INLINE_MAX` when the browse page has every one, the featured ones (one per class)."""
+    return ctx.digits if len(ctx.digits) <= INLINE_MAX or not _browsable(ctx) else ctx.featured
 
 
 def shape_walk(trace) -> dict:
