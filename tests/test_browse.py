@@ -96,7 +96,8 @@ def test_lead_counts_the_mistakes(built):
     out, result, _ = built
     wrong = sum(d.truth is not None and d.truth != d.label for d in result.digits)
     text = (out / "browse.html").read_text(encoding="utf-8")
-    assert wrong and f"The {wrong:,} the net misreads are framed in red" in text
+    said = "The one the net misreads is" if wrong == 1 else f"The {wrong:,} the net misreads are"
+    assert wrong and f"{said} framed in red" in text
     assert "One is your image (no true label)." in text
     assert re.search(r'<h1>All 61 digits</h1>', text)
 

@@ -75,6 +75,13 @@ def test_pages_exist(gallery):
     assert result.accuracy >= 0.96
 
 
+def test_browse_lead_names_a_single_misread_in_the_singular(gallery):
+    out, result = gallery
+    wrong = sum(d.truth is not None and d.truth != d.label for d in result.digits)
+    text = (out / "browse.html").read_text(encoding="utf-8")
+    assert wrong == 1 and "The one the net misreads is framed in red" in text
+
+
 def test_every_link_resolves_inside_the_gallery(gallery):
     out, _ = gallery
     pages = sorted(out.glob("*.html"))
