@@ -1,5 +1,5 @@
 // Helpers the draw and training pages share: base64 to bytes, a DOM element with attributes and text
-// (text through textContent only), and matplotlib's colour lookup into ImageData pixels.
+// (text through textContent only), matplotlib's colour lookup into ImageData pixels, and the input drawn.
 (function (root, factory) {
   const api = factory();
   if (typeof module === "object" && module.exports) module.exports = api;
@@ -32,5 +32,21 @@
     }
   }
 
-  return { bytes: bytes, el: el, paint: paint };
+  // A 28×28 input (values in [0, 1], or null for an empty pad) drawn in grey, pixel for pixel,
+  // scaled up to fill the canvas.
+  function drawDigit(canvas, px, lut) {
+    const c = canvas.getContext("2d");
+    c.fillStyle = "#000";
+    c.fillRect(0, 0, canvas.width, canvas.height);
+    if (!px) return;
+    const small = document.createElement("canvas");
+    small.width = 28; small.height = 28;
+    const img = new ImageData(28, 28);
+    paint(img, px, 0, 784, { lo: 0, hi: 1 }, lut);
+    small.getContext("2d").putImageData(img, 0, 0);
+    c.imageSmoothingEnabled = false;
+    c.drawImage(small, 0, 0, canvas.width, canvas.height);
+  }
+
+  return { bytes: bytes, el: el, paint: paint, drawDigit: drawDigit };
 });

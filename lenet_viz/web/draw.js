@@ -176,17 +176,9 @@
   }
 
   function drawInput(px) {
-    const c = dom.input.getContext("2d");
-    c.fillStyle = "#000";
-    c.fillRect(0, 0, dom.input.width, dom.input.height);
+    root.lenetCanvas.drawDigit(dom.input, px, LUT.gray);
     if (!px) return;
-    const small = document.createElement("canvas");
-    small.width = 28; small.height = 28;
-    const img = new ImageData(28, 28);
-    paint(img, px, 0, 784, { lut: "gray", lo: 0, hi: 1 });
-    small.getContext("2d").putImageData(img, 0, 0);
-    c.imageSmoothingEnabled = false;
-    c.drawImage(small, 0, 0, dom.input.width, dom.input.height);
+    const c = dom.input.getContext("2d");
     const sel = state.selected;
     if (sel) {
       const s = dom.input.width / 28;
