@@ -4,7 +4,7 @@ at >= 11 CSS px (a scrollable, focusable, labelled region below that width)."""
 import numpy as np
 
 from lenet_viz.render.figures import min_font_px, new_figure, save_figure
-from lenet_viz.site.html import LEGIBLE_PX, env, fig_entry, legible_width
+from lenet_viz.site.html import COLUMN_PADDING_PX, LEGIBLE_PX, env, fig_entry, legible_width
 
 
 def _figure(tick_pt=6.0):
@@ -33,6 +33,7 @@ def test_width_follows_from_figure_size_and_font(tmp_path):
     assert (entry["width"], entry["height"]) == (400, 200)  # 4 x 2 inches at 100 dpi
     # 6 pt at 100 dpi is 8.33 px in a 400 px image: shown 400 * 11 / 8.33 = 528 px wide it reads at 11 px
     assert entry["min_width"] == 528 == legible_width(400, 600 / 72)
+    assert entry["shrinks_below"] == 400 + COLUMN_PADDING_PX  # a narrower screen's column shrinks it
     assert entry["min_width"] * min_font_px(fig) / entry["width"] >= LEGIBLE_PX
     assert (entry["min_width"] - 1) * min_font_px(fig) / entry["width"] < LEGIBLE_PX
     big = _figure(12.0)  # 16.7 px text: already legible at 264 px
@@ -50,12 +51,12 @@ def test_a_figure_without_text_gets_no_min_width(tmp_path):
 
 def test_page_wraps_the_figure_in_a_labelled_focusable_scroll_region():
     fig = {"src": "assets/p/f.png", "alt": "saturation histograms", "caption": "", "width": 900,
-           "height": 600, "font_px": 9.72, "min_width": legible_width(900, 9.72)}
+           "height": 600, "font_px": 9.72, "min_width": legible_width(900, 9.72), "shrinks_below": 948}
     plain = {"src": "assets/p/g.png", "alt": "no text", "caption": "", "width": 100, "height": 50}
     html = env().get_template("page.html").render(
         title="t", current="", nav=[], version="0", model_label="m", model_note="", lead="", table=None,
         sections=[{"id": "s", "title": "S", "caption": "", "figures": [fig, plain], "table": None}])
-    assert '.lw1-1 img { min-width: 1019px; }' in html
+    assert '@media (max-width: 947px) { .lw1-1 img { min-width: 1019px; }' in html
     assert '@container (max-width: 1018px) { .lw1-1 .scroll-hint { display: block; } }' in html
     assert ('<div class="fig-scroll" role="region" tabindex="0" '
             'aria-label="saturation histograms (figure, scrolls sideways)">') in html

@@ -82,8 +82,11 @@ def inline_svg(svg: str, prefix: str = "diagram-") -> str:
     return re.sub(r'(<[^>]*\s)id="', rf'\1id="{prefix}', svg)
 
 
-#: The smallest text a figure may show, in CSS px (a phone's figure is widened, and scrolls, to keep it).
+#: The smallest text a figure may show, in CSS px, once the screen is too narrow for its natural size
+#: (a phone's figure is widened, and scrolls, to keep it; a desktop shows it unscaled, as drawn).
 LEGIBLE_PX = 11
+#: The page column's side padding, both sides (style.css: ``main`` has 1.5rem each side).
+COLUMN_PADDING_PX = 48
 
 
 def legible_width(width: int, font_px: float, legible: float = LEGIBLE_PX) -> int:
@@ -94,7 +97,8 @@ def legible_width(width: int, font_px: float, legible: float = LEGIBLE_PX) -> in
 
 def fig_entry(path: Path, base: Path, alt: str, caption: str = "", font_px: float | None = None) -> dict:
     """A page's entry for a saved image: its link relative to ``base``, alt text, caption and size;
-    given the image's smallest font ``font_px``, also the width it needs to keep that text legible."""
+    given the image's smallest font ``font_px``, also the width it needs to keep that text legible and
+    the screen width below which the column would shrink it (where that width applies)."""
     from PIL import Image
 
     with Image.open(path) as im:
@@ -102,7 +106,8 @@ def fig_entry(path: Path, base: Path, alt: str, caption: str = "", font_px: floa
     entry = {"src": path.relative_to(base).as_posix(), "alt": alt, "caption": caption,
              "width": w, "height": h}
     if font_px:
-        entry.update(font_px=font_px, min_width=legible_width(w, font_px))
+        entry.update(font_px=font_px, min_width=legible_width(w, font_px),
+                     shrinks_below=w + COLUMN_PADDING_PX)
     return entry
 
 
