@@ -32,9 +32,16 @@ def test_gallery_in_chromium(browser, built, artifacts):
     pages = sorted(p for p in built.glob("*.html") if p.name not in ("draw.html", "training.html"))
     for page in pages:
         browser.get(page.as_uri())
-        broken = browser.execute_script(
-            "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
-            ".map(i => i.getAttribute('src'))")
+        # lazy images (the browse page's thumbnails) load when near the viewport: ask for them all now
+        browser.execute_script(
+            "document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
+        for _ in range(50):
+            broken = browser.execute_script(
+                "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                ".map(i => i.getAttribute('src'))")
+            if not broken:
+                break
+            time.sleep(0.1)
         assert broken == [], f"{page.name}: images not loaded: {broken}"
         assert browser.execute_script("return document.images.length") > 0, page.name
         assert _severe(browser) == [], page.name
