@@ -107,8 +107,9 @@ def _pre_panel(ax: Any, s: Any, twin: Any) -> None:
         _note(ax, f"mean σ'(z) = {s.mean_dsigmoid:.3f}", "mean-dsigmoid", size=8)
     clipped = int(getattr(s, "pre_underflow", 0)) + int(getattr(s, "pre_overflow", 0))
     if clipped:
-        _note(ax, f"{clipped:,} beyond ±{max(abs(edges[0]), abs(edges[-1])):g} in end bins", "clipped",
-              y=0.87, size=7)
+        # two short lines: one long one spilled past the panel onto the y tick labels
+        _note(ax, f"{clipped:,} beyond ±{max(abs(edges[0]), abs(edges[-1])):g}\nin the end bins", "clipped",
+              y=0.87, size=7, linespacing=1.0)
 
 
 def saturation_figure(stats: Any) -> Figure:
