@@ -49,7 +49,7 @@ def build(ctx: PageContext) -> str:
              "width": rgb.shape[1], "height": rgb.shape[0],
              "caption": f"The same map on its own scale, ±{own:.2g} ({own / shared:.0%} of the shared "
                         f"±{shared:.2g}; strip: −{own:.2g} … 0 … +{own:.2g}): where the evidence lies, "
-                        f"not how much — its colours do not compare with other maps'."}])
+                        f"not how much — its colours are not comparable across maps."}])
     drops = [float(o.drop.max()) for _, o in results]
     worst_d, worst_o = max(results, key=lambda t: float(t[1].drop.max()))
     wi = np.unravel_index(int(np.argmax(worst_o.drop)), worst_o.drop.shape)
