@@ -130,6 +130,10 @@ def test_the_marks_are_re_derived_from_the_history(run):
             assert words in m["text"]
     if run == "seed-xavier":  # the Training-dynamics page's plateau: 41 epochs
         assert [m["epoch"] for m in card["marks"] if m["kind"] == "plateau"] == [41]
+    # and the analysis code, run again on the shipped history, writes exactly the shipped marks
+    from lenet_viz.analyses.checkpoints import marks
+
+    assert marks(card["history"]) == card["marks"]
 
 
 def test_regeneration_is_byte_for_byte_on_a_tiny_budget(tmp_path, data):
