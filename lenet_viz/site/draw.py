@@ -12,13 +12,10 @@ one script (by hash) and forbids every request. The same inputs give the same by
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
 import os
-import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ import numpy as np
 from ..errors import LenetVizError
 from ..facts import BOUNDED, HIGH, LOW
 from ..model import DIGIT_MODELS
+from .inline import INLINE_ONLY, csp_hash, fill, inlined
 
 #: The page's scripts, in load order: the pure cores first, the DOM code that uses them last.
 SCRIPTS = ("nn.js", "preprocess.js", "arith.js", "canvas.js", "pad.js", "draw.js")
@@ -43,10 +41,6 @@ class HeldOut:
     ident: str
     label: int
     pixels: np.ndarray  # (28, 28) float32 in [0, 1]
-
-
-def _web(name: str) -> str:
-    return (resources.files("lenet_viz") / "web" / name).read_text(encoding="utf-8")
 
 
 def _b64(a: np.ndarray) -> str:
@@ -142,13 +136,6 @@ def _json_script(obj: Any) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _script() -> str:
-    text = "\n".join(_web(name) for name in SCRIPTS)
-    if "</script" in text.lower() or "<!--" in text:
-        raise LenetVizError("a web/*.js source contains '</script' or '<!--', which cannot be inlined")
-    return text
-
-
 def page_html(models: list, digits: list | None = None, *, gallery: bool = False,
               title: str = "Draw a digit, watch every layer", digits_note: str = "") -> str:
     """The draw page as one HTML string (scripts, styles, weights and digits inline).
@@ -173,20 +160,17 @@ def page_html(models: list, digits: list | None = None, *, gallery: bool = False
     data = {"models": [_model_entry(m, n) for n, m in models], "luts": _luts(),
             "thresholds": {"low": LOW, "high": HIGH},
             "digits": digit_entries(digits or [])}
-    script = _script()
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
-           f"img-src data:; base-uri 'none'; form-action 'none'")
+    script = inlined(*SCRIPTS)
+    csp = INLINE_ONLY.format(script=csp_hash(script))
     static = ('<a href="index.html">the static pages of this gallery</a>' if gallery else
               "the static pages that <code>lenet-viz gallery</code> builds")
     shas = "".join(f"<li><code>{html.escape(m['name'])}</code>: {html.escape(m['params_file'])} sha256 "
                    f"<code>{html.escape(m['sha256'])}</code></li>" for m in data["models"])
-    values = {"csp": html.escape(csp), "title": html.escape(title), "style": _web("draw.css"),
+    values = {"csp": html.escape(csp), "title": html.escape(title), "style": inlined("draw.css"),
               "static": static, "shas": shas, "data": _json_script(data), "script": script,
               "back": '<a href="index.html">Gallery overview</a>' if gallery else "",
               "digits_note": digits_note or f"{len(digits or []):,} held-out digits."}
-    # One pass, so text inserted for one placeholder is never read as another.
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _web("draw.html"))
+    return fill("draw.html", values)
 
 
 def build_page(model_names: tuple | list = MODELS, digits: list | None = None, *,

@@ -10,17 +10,15 @@ the run cards. Like the draw page: one file, scripts inlined under a CSP that fo
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
-import re
 from typing import Any
 
 import numpy as np
 
 from ..errors import LenetVizError
 from ..facts import HIGH, LOW
-from .draw import _b64, _json_script, _luts, _web, digit_entries, model_spec
+from .draw import _b64, _json_script, _luts, digit_entries, model_spec
+from .inline import INLINE_ONLY, csp_hash, fill, inlined
 
 SCRIPTS = ("nn.js", "preprocess.js", "checkpoints.js", "canvas.js", "pad.js", "training.js")
 #: How close the page's forward pass is to MXNet's on the same checkpoint (tests/test_training_browser.py).
@@ -109,20 +107,16 @@ def page_html(digits: list, *, gallery: bool = False) -> str:
     if not digits:
         raise LenetVizError("the training page needs at least one held-out digit")
     data, cards = page_data(digits)
-    script = "\n".join(_web(name) for name in SCRIPTS)
-    if "</script" in script.lower() or "<!--" in script:
-        raise LenetVizError("a web/*.js source contains '</script' or '<!--', which cannot be inlined")
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
-           f"img-src data:; base-uri 'none'; form-action 'none'")
+    script = inlined(*SCRIPTS)
+    csp = INLINE_ONLY.format(script=csp_hash(script))
     shas = "".join(f"<li><code>{html.escape(c['run'])}</code>: {html.escape(c['npz']['file'])} sha256 "
                    f"<code>{html.escape(c['npz']['sha256'])}</code> — {html.escape(c['command'])}</li>"
                    for c in cards)
     values = {"csp": html.escape(csp), "title": "Training, replayed on your digit",
-              "style": _web("draw.css") + _web("training.css"), "fp16": html.escape(fp16_sentence(cards)),
+              "style": inlined("draw.css", "training.css"), "fp16": html.escape(fp16_sentence(cards)),
               "shas": shas, "data": _json_script(data), "script": script,
               "back": '<a href="index.html">Gallery overview</a>' if gallery else ""}
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _web("training.html"))
+    return fill("training.html", values)
 
 
 def gallery_page(ctx: Any) -> tuple[str, int]:

@@ -12,31 +12,17 @@ JavaScript the page is the grid in the gallery's order.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import math
-from importlib import resources
 from typing import Any
 
-from ...errors import LenetVizError
 from ...fmt import pct
 from ..context import Page, PageContext
+from ..inline import csp_hash, inlined
 
 #: Sort orders offered, as ``(value, label)``: the values ``browse.js`` knows.
 SORTS = (("order", "held-out order"), ("truth", "true label"), ("pred", "predicted label"),
          ("conf-asc", "confidence, lowest first"), ("conf-desc", "confidence, highest first"),
          ("mistakes", "mistakes first"), ("sat-desc", "most saturated first"))
-
-
-def _web(name: str) -> str:
-    text = (resources.files("lenet_viz") / "web" / name).read_text(encoding="utf-8")
-    if "</script" in text.lower() or "</style" in text.lower() or "<!--" in text:
-        raise LenetVizError(f"web/{name} contains '</script', '</style' or '<!--', which cannot be inlined")
-    return text
-
-
-def _digest(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
 def saturation_word(trace: Any) -> str:
@@ -81,9 +67,9 @@ def build(ctx: PageContext) -> str:
     from ...data import noun
 
     item = noun(ctx.data.classes)
-    script, style = _web("browse.js"), _web("browse.css")
-    csp = (f"default-src 'none'; img-src 'self'; style-src 'self' '{_digest(style)}'; "
-           f"script-src '{_digest(script)}'; base-uri 'none'; form-action 'none'")
+    script, style = inlined("browse.js"), inlined("browse.css")
+    csp = (f"default-src 'none'; img-src 'self'; style-src 'self' '{csp_hash(style)}'; "
+           f"script-src '{csp_hash(script)}'; base-uri 'none'; form-action 'none'")
     entries = cards(ctx)
     n_wrong = sum(c["wrong"] for c in entries)
     ctx.write_page(PAGE.href, f"All {len(entries):,} {item}s", "browse.html", csp=csp, script=script,
