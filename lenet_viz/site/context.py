@@ -97,10 +97,20 @@ class PageContext:
     accuracy: float = float("nan")
     on_tick: Callable[[str], Any] | None = None
     blurbs: list = field(default_factory=list)
+    _stats: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def env(self) -> Any:
         return env()
+
+    def stats_of(self, i: int) -> Any:
+        """Input ``i``'s saturation statistics (:func:`~lenet_viz.stats.layer_stats` of its trace),
+        counted once per gallery: its digit page and its browse card state the same numbers."""
+        if i not in self._stats:
+            from ..stats import layer_stats
+
+            self._stats[i] = layer_stats(self.trace.select(i))
+        return self._stats[i]
 
     @property
     def featured(self) -> list:

@@ -3,8 +3,8 @@
 
 Each card states what the digit pages show of its input, taken from the gallery's one trace: the
 true label, the prediction and its probability, and the share of activation units saturated
-(summed over the layers of :func:`~lenet_viz.stats.layer_stats`, as the digit page's saturation
-panels count them). The cards carry the same numbers as ``data-`` attributes; ``web/browse.js``
+(summed over the layers of :meth:`PageContext.stats_of`, the counts the digit page's saturation
+panels show). The cards carry the same numbers as ``data-`` attributes; ``web/browse.js``
 (inlined, allowed by hash under a Content-Security-Policy that lets the page load only its own
 thumbnails and style sheet) reads them, reorders the cards and hides the filtered ones. Without
 JavaScript the page is the grid in the gallery's order.
@@ -45,14 +45,13 @@ def saturated_share(stats: Any) -> float:
 
 def cards(ctx: PageContext) -> list[dict]:
     """One card per gallery input, in gallery order: the numbers its digit page is built from."""
-    from ...stats import layer_stats
     from . import digits
 
     classes = ctx.data.classes
     has_sat = bool(saturation_word(ctx.trace))
     out = []
     for i, d in enumerate(ctx.digits):
-        sat = saturated_share(layer_stats(ctx.trace.select(i))) if has_sat else math.nan
+        sat = saturated_share(ctx.stats_of(i)) if has_sat else math.nan
         wrong = d.truth is not None and d.truth != d.label
         out.append({**d.context(classes), "i": i, "href": digits.href(d), "wrong": wrong,
                     "thumb": f"assets/{d.slug}/thumb.png",

@@ -130,7 +130,8 @@ def _entry(key: str, **fields: Any) -> dict:
 
 
 def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
-                 sink: Callable[[], None] | None = None, kernels: dict | None = None) -> list:
+                 sink: Callable[[], None] | None = None, kernels: dict | None = None,
+                 stats: Any = None) -> list:
     """One input's panels (tiles inline as ``data:`` PNGs): the page's sections in net order.
 
     Args:
@@ -140,6 +141,7 @@ def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
         classes: class names for the prediction chart.
         sink: called after each panel is made (progress, fault injection in tests).
         kernels: what :func:`kernel_entries` made for this net (made here when not given).
+        stats: this input's :func:`~lenet_viz.stats.layer_stats` (counted here when not given).
     """
     from ...render.charts import prediction_svg, saturation_svgs
     from ...render.panels import digit_panels
@@ -168,7 +170,7 @@ def render_digit(trace1: Any, digit: Digit, base: Path, classes: tuple,
         add(panel.key.partition(".")[0], _panel_entry(panel, base, digit, kernels))
     add("prediction", _entry("prediction", svg=prediction_svg(trace1.probabilities[0], classes)))
     if _has_saturation(trace1):
-        add("saturation", _entry("saturation", pairs=saturation_svgs(layer_stats(trace1))))
+        add("saturation", _entry("saturation", pairs=saturation_svgs(stats or layer_stats(trace1))))
     return list(sections.values())
 
 
@@ -263,10 +265,11 @@ def build(ctx: PageContext) -> str:
     kernels = kernel_entries(ctx.trace)
     classes = ctx.data.classes
     item = noun(classes)  # "digit" or "image"
+    has_sat = _has_saturation(ctx.trace)
     for i, d in enumerate(ctx.digits):
         folder = ctx.out / "assets" / d.slug
         sections = render_digit(ctx.trace.select(i), d, ctx.out, classes, sink=lambda d=d: ctx.tick(d.name),
-                                kernels=kernels)
+                                kernels=kernels, stats=ctx.stats_of(i) if has_sat else None)
         folder.mkdir(parents=True, exist_ok=True)
         thumb(d.x, folder / "thumb.png")
         ctx.write_page(href(d), f"{item.capitalize()} {d.name}", "digit.html", current="",
