@@ -27,6 +27,7 @@ from ..errors import RenderError
 from ..tracedata import Trace
 from .figures import WIDTH, layout_template, new_figure
 from .keys import figure_keys, is_map, is_vector
+from .panels import wrap_width
 from .scales import layer_scale as _layer_scale
 from .scales import source as _source  # noqa: F401  (site.draw reads it)
 from .tiles import (
@@ -148,14 +149,6 @@ def input_figure(raw: np.ndarray | None, preprocessed: np.ndarray) -> Figure:
     return fig
 
 
-def _wrap_width(n: int) -> int:
-    """Units per row of a strip: all of them when few, else a divisor of ``n`` near 24 (no ragged row)."""
-    if n <= 32:
-        return n
-    divisors = [w for w in range(16, 33) if n % w == 0]
-    return min(divisors, key=lambda w: (abs(w - 24), -w)) if divisors else 24
-
-
 def dense_strip(trace: Trace, layer: str, index: int = 0, pre: bool = False) -> Figure:
     """A vector layer (dense, or a 1×1 global pool) as a heat strip wrapped into labelled rows.
 
@@ -182,7 +175,7 @@ def dense_strip(trace: Trace, layer: str, index: int = 0, pre: bool = False) -> 
                           f"(use feature_maps for channel maps)")
     vec = _values(rec, pre).reshape(rec.output.shape[0], -1)[index]
     n = vec.size
-    width = _wrap_width(n)
+    width = wrap_width(n)
     rows = math.ceil(n / width)
     grid = np.full(rows * width, np.nan, dtype=np.float32)
     grid[:n] = vec
