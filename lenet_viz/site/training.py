@@ -113,7 +113,8 @@ def page_html(digits: list, *, gallery: bool = False) -> str:
                    f"<code>{html.escape(c['npz']['sha256'])}</code> — {html.escape(c['command'])}</li>"
                    for c in cards)
     values = {"csp": html.escape(csp), "title": "Training, replayed on your digit",
-              "style": inlined("draw.css") + inlined("training.css"), "fp16": html.escape(fp16_sentence(cards)),
+              "style": inlined("draw.css") + inlined("training.css"),
+              "fp16": html.escape(fp16_sentence(cards)),
               "shas": shas, "data": _json_script(data), "script": script,
               "back": '<a href="index.html">Gallery overview</a>' if gallery else ""}
     return fill("training.html", values)
